@@ -1,0 +1,1 @@
+//! Criterion benches of pktkit beside peer crates.

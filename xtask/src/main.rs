@@ -1,0 +1,2 @@
+//! Project automation (placeholder replaced by the xtask work).
+fn main() {}
