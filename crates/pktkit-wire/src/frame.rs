@@ -43,7 +43,12 @@ impl VlanTag {
 
     /// Splits a TCI into its fields.
     pub const fn from_tci(tpid: EtherType, tci: u16) -> Self {
-        VlanTag { tpid, pcp: (tci >> 13) as u8, dei: tci & 0x1000 != 0, vid: tci & 0x0fff }
+        VlanTag {
+            tpid,
+            pcp: (tci >> 13) as u8,
+            dei: tci & 0x1000 != 0,
+            vid: tci & 0x0fff,
+        }
     }
 }
 
@@ -114,13 +119,17 @@ impl Frame {
     /// Destination MAC.
     #[inline]
     pub fn dst(&self) -> MacAddr {
-        MacAddr([self.0[0], self.0[1], self.0[2], self.0[3], self.0[4], self.0[5]])
+        MacAddr([
+            self.0[0], self.0[1], self.0[2], self.0[3], self.0[4], self.0[5],
+        ])
     }
 
     /// Source MAC.
     #[inline]
     pub fn src(&self) -> MacAddr {
-        MacAddr([self.0[6], self.0[7], self.0[8], self.0[9], self.0[10], self.0[11]])
+        MacAddr([
+            self.0[6], self.0[7], self.0[8], self.0[9], self.0[10], self.0[11],
+        ])
     }
 
     /// Sets the destination MAC.
@@ -237,8 +246,14 @@ mod tests {
         let f = Frame::parse(&QINQ).unwrap();
         let tags: std::vec::Vec<_> = f.vlan_tags().collect();
         assert_eq!(tags.len(), 2);
-        assert_eq!((tags[0].tpid, tags[0].pcp, tags[0].vid), (EtherType::QINQ, 1, 100));
-        assert_eq!((tags[1].tpid, tags[1].pcp, tags[1].vid), (EtherType::VLAN, 1, 10));
+        assert_eq!(
+            (tags[0].tpid, tags[0].pcp, tags[0].vid),
+            (EtherType::QINQ, 1, 100)
+        );
+        assert_eq!(
+            (tags[1].tpid, tags[1].pcp, tags[1].vid),
+            (EtherType::VLAN, 1, 10)
+        );
         assert_eq!(tags[1].tci(), 0x300a);
         assert_eq!(f.ethertype(), EtherType::IPV6);
         assert_eq!(f.header_len(), 22);
@@ -248,7 +263,11 @@ mod tests {
     #[test]
     fn every_truncation_is_rejected() {
         for n in 0..22 {
-            assert_eq!(Frame::parse(&QINQ[..n]), Err(WireError::Truncated), "len {n}");
+            assert_eq!(
+                Frame::parse(&QINQ[..n]),
+                Err(WireError::Truncated),
+                "len {n}"
+            );
         }
         assert!(Frame::parse(&QINQ[..22]).is_ok());
     }

@@ -166,7 +166,13 @@ mod tests {
         let m: MacAddr = "AA-bb-cc-01-02-03".parse().unwrap();
         assert_eq!(m, MacAddr::new(0xaa, 0xbb, 0xcc, 1, 2, 3));
         assert_eq!(m.to_string().parse::<MacAddr>().unwrap(), m);
-        for bad in ["", "aa:bb", "aa:bb:cc:dd:ee:ff:00", "aa:bb:cc:dd:ee:gg", "a:bb:cc:dd:ee:ff"] {
+        for bad in [
+            "",
+            "aa:bb",
+            "aa:bb:cc:dd:ee:ff:00",
+            "aa:bb:cc:dd:ee:gg",
+            "a:bb:cc:dd:ee:ff",
+        ] {
             assert!(bad.parse::<MacAddr>().is_err(), "{bad}");
         }
     }

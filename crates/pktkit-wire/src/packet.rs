@@ -93,7 +93,11 @@ impl Packet {
     /// The IP version.
     #[inline]
     pub fn version(&self) -> IpVersion {
-        if self.0[0] >> 4 == 4 { IpVersion::V4 } else { IpVersion::V6 }
+        if self.0[0] >> 4 == 4 {
+            IpVersion::V4
+        } else {
+            IpVersion::V6
+        }
     }
 
     /// True for IPv4.
