@@ -13,7 +13,8 @@ use core::fmt;
 
 use ref_cast::{RefCastCustom, ref_cast_custom};
 
-use crate::{EtherType, MacAddr, Result, WireError};
+use crate::ethernet::{header_len_of, tag_at};
+use crate::{EtherType, MacAddr, Result};
 
 /// Ethernet II header length without VLAN tags: dst(6) + src(6) + ethertype(2).
 pub const ETHERNET_HEADER_LEN: usize = 14;
@@ -173,11 +174,7 @@ impl Frame {
     /// The VLAN tags, outermost first.
     pub fn vlan_tags(&self) -> impl Iterator<Item = VlanTag> + '_ {
         let n = self.vlan_tag_count();
-        (0..n).map(move |i| {
-            let at = 12 + i * VLAN_TAG_LEN;
-            let tpid = EtherType(u16::from_be_bytes([self.0[at], self.0[at + 1]]));
-            VlanTag::from_tci(tpid, u16::from_be_bytes([self.0[at + 2], self.0[at + 3]]))
-        })
+        (0..n).map(move |i| tag_at(&self.0, i))
     }
 
     /// The payload after the header (and tags).
@@ -212,29 +209,10 @@ impl fmt::Debug for Frame {
     }
 }
 
-/// Length of the Ethernet header of `bytes`, tags included, after checking it is all there.
-#[inline]
-fn header_len_of(bytes: &[u8]) -> Result<usize> {
-    if bytes.len() < ETHERNET_HEADER_LEN {
-        return Err(WireError::Truncated);
-    }
-    let mut at = 12;
-    for _ in 0..=MAX_VLAN_TAGS {
-        let et = EtherType(u16::from_be_bytes([bytes[at], bytes[at + 1]]));
-        if !et.is_vlan_tag() {
-            return Ok(at + 2);
-        }
-        at += VLAN_TAG_LEN;
-        if bytes.len() < at + 2 {
-            return Err(WireError::Truncated);
-        }
-    }
-    Err(WireError::Unsupported)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::WireError;
 
     const QINQ: [u8; 24] = [
         1, 2, 3, 4, 5, 6, 0x02, 0, 0, 0, 0, 9, 0x88, 0xa8, 0x20, 0x64, 0x81, 0x00, 0x30, 0x0a,

@@ -29,7 +29,7 @@
 //! pseudo-header helpers. Parsers never reject on a bad checksum: each format
 //! has an explicit `verify_checksum`, so a tool can still show a damaged packet.
 #![no_std]
-#![cfg_attr(not(feature = "std"), forbid(unsafe_code))]
+#![deny(unsafe_code)] // allowed only in `checksum::simd`
 #![deny(missing_docs, unreachable_pub)]
 
 #[cfg(feature = "alloc")]
@@ -46,6 +46,7 @@ mod mac_addr;
 mod packet;
 
 pub mod checksum;
+pub mod ethernet;
 
 pub use error::{Result, WireError};
 pub use ether_type::EtherType;
