@@ -47,6 +47,8 @@ mod packet;
 
 pub mod checksum;
 pub mod ethernet;
+pub mod pcap;
+pub mod pcapng;
 
 pub use error::{Result, WireError};
 pub use ether_type::EtherType;
