@@ -1,0 +1,61 @@
+//! # pktkit-core — devices, hubs and plumbing (pktkit layer 1)
+//!
+//! This crate is the API every pktkit backend, engine and user touches. Frames
+//! ([`Frame`](pktkit_wire::Frame)) and packets ([`Packet`](pktkit_wire::Packet))
+//! come from `pktkit-wire`; this crate moves them between devices.
+//!
+//! ## Devices
+//!
+//! * [`L2Device`] sends and receives Ethernet frames, [`L3Device`] IP packets.
+//!   A device calls its handler ([`L2Handler`] / [`L3Handler`]) synchronously
+//!   with a *borrowed* frame, valid only for the call: copy what you keep.
+//!   `send` is callable from any thread; `send_batch` loops by default.
+//! * [`PipeL2`] / [`PipeL3`] are in-memory device pairs; [`connect_l2`] /
+//!   [`connect_l3`] wire two devices back to back.
+//! * [`L2Acceptor`] / [`L3Acceptor`] produce devices (a socket accepting VMs),
+//!   [`L2Connector`] / [`L3Connector`] take them (a hub); [`serve`] joins the two
+//!   and detaches each device when its [`Done`] fires.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use pktkit_core::{L2Device, PipeL2};
+//! use pktkit_wire::{Frame, MacAddr};
+//! use std::sync::Arc;
+//!
+//! let (left, right) = PipeL2::pair(MacAddr::new(2, 0, 0, 0, 0, 1), MacAddr::new(2, 0, 0, 0, 0, 2));
+//! right.set_handler(Arc::new(|f: &Frame| {
+//!     println!("got {} bytes from {}", f.len(), f.src());
+//!     Ok(())
+//! }));
+//! let mut bytes = [0u8; 60];
+//! bytes[..6].copy_from_slice(&MacAddr::new(2, 0, 0, 0, 0, 2).0);
+//! bytes[6..12].copy_from_slice(&MacAddr::new(2, 0, 0, 0, 0, 1).0);
+//! left.send(Frame::parse(&bytes).unwrap()).unwrap();
+//! assert_eq!(right.counters().unwrap().snapshot().rx_packets, 1);
+//! ```
+//!
+//! ## Threads and locks
+//!
+//! Nothing here needs an async runtime. The forwarding paths take no locks:
+//! port sets and routing tables are immutable snapshots swapped with
+//! `arc-swap`, per-entry state is atomic, counters are relaxed atomics.
+#![forbid(unsafe_code)]
+#![deny(missing_docs, unreachable_pub)]
+
+mod connect;
+mod counters;
+mod device;
+mod done;
+mod pipe;
+mod serve;
+
+pub use connect::{connect_l2, connect_l3};
+pub use counters::{CounterSnapshot, DeviceCounters, DropCounters, DropReason, DropSnapshot};
+pub use device::{
+    Attachment, L2Acceptor, L2Connector, L2Device, L2Handler, L3Acceptor, L3Connector, L3Device,
+    L3Handler,
+};
+pub use done::Done;
+pub use pipe::{PipeL2, PipeL3};
+pub use serve::{serve, serve_l3, serve_l3_with_done, serve_with_done};
