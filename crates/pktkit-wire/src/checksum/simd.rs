@@ -33,26 +33,21 @@ const DRAIN_EVERY: usize = 4096;
 
 /// Exact sum of the native-endian 16-bit words of the longest prefix of `data`
 /// that is a multiple of 32 bytes, using AVX2. Returns `(sum, bytes consumed)`.
+///
+/// No closures inside: a closure does not inherit `target_feature`, and the
+/// intrinsics would then stop being inlined.
 #[target_feature(enable = "avx2")]
-pub(super) fn sum_avx2(data: &[u8]) -> (u64, usize) {
+fn sum_avx2(data: &[u8]) -> (u64, usize) {
     let bias = _mm256_set1_epi16(0x8000u16 as i16);
     let ones = _mm256_set1_epi16(1);
-    let load = |c: &[u8]| -> __m256i {
-        debug_assert_eq!(c.len(), 32);
-        // SAFETY: `c` is a chunk of exactly 32 bytes (the callers take it from
-        // `chunks_exact(32)` or split a 128-byte chunk in four), so the 32-byte
-        // unaligned load stays inside the slice; `loadu` has no alignment need.
-        unsafe { _mm256_loadu_si256(c.as_ptr().cast::<__m256i>()) }
-    };
     let mut total: i64 = 0;
-    let mut blocks = data.chunks_exact(128 * DRAIN_EVERY);
-    let drain = |v: __m256i| -> i64 {
-        let mut lanes = [0i32; 8];
-        // SAFETY: `lanes` is 32 bytes, exactly the size of the unaligned store.
-        unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast::<__m256i>(), v) };
-        lanes.iter().map(|&l| l as i64).sum()
-    };
-    let mut run = |block: &[u8]| -> usize {
+    let mut consumed = 0;
+    let mut rest = data;
+    while rest.len() >= 32 {
+        let block_len = rest.len().min(128 * DRAIN_EVERY) & !31;
+        let (block, tail) = rest.split_at(block_len);
+        rest = tail;
+        consumed += block_len;
         let (mut a0, mut a1, mut a2, mut a3) = (
             _mm256_setzero_si256(),
             _mm256_setzero_si256(),
@@ -61,54 +56,51 @@ pub(super) fn sum_avx2(data: &[u8]) -> (u64, usize) {
         );
         let mut chunks = block.chunks_exact(128);
         for c in &mut chunks {
-            let v0 = load(&c[0..32]);
-            let v1 = load(&c[32..64]);
-            let v2 = load(&c[64..96]);
-            let v3 = load(&c[96..128]);
+            let p = c.as_ptr().cast::<__m256i>();
+            // SAFETY: `c` is 128 bytes long: the four unaligned 32-byte loads at
+            // offsets 0, 32, 64 and 96 stay inside it; `loadu` needs no alignment.
+            let (v0, v1, v2, v3) = unsafe {
+                (
+                    _mm256_loadu_si256(p),
+                    _mm256_loadu_si256(p.add(1)),
+                    _mm256_loadu_si256(p.add(2)),
+                    _mm256_loadu_si256(p.add(3)),
+                )
+            };
             a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_xor_si256(v0, bias), ones));
             a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_xor_si256(v1, bias), ones));
             a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_xor_si256(v2, bias), ones));
             a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_xor_si256(v3, bias), ones));
         }
-        let mut rest = chunks.remainder().chunks_exact(32);
-        for c in &mut rest {
-            a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_xor_si256(load(c), bias), ones));
+        for c in chunks.remainder().chunks_exact(32) {
+            // SAFETY: `c` is exactly 32 bytes (`block_len` is a multiple of 32).
+            let v = unsafe { _mm256_loadu_si256(c.as_ptr().cast::<__m256i>()) };
+            a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_xor_si256(v, bias), ones));
         }
-        total += drain(_mm256_add_epi32(
-            _mm256_add_epi32(a0, a1),
-            _mm256_add_epi32(a2, a3),
-        ));
-        block.len() - rest.remainder().len()
-    };
-    let mut consumed = 0;
-    for b in &mut blocks {
-        consumed += run(b);
+        let acc = _mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3));
+        let mut lanes = [0i32; 8];
+        // SAFETY: `lanes` is 32 bytes, exactly the size of the unaligned store.
+        unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast::<__m256i>(), acc) };
+        for l in lanes {
+            total += l as i64;
+        }
     }
-    consumed += run(blocks.remainder());
     (unbias(total, consumed), consumed)
 }
 
 /// [`sum_avx2`] with SSE2 (x86_64 baseline), over a multiple of 16 bytes.
 #[target_feature(enable = "sse2")]
-pub(super) fn sum_sse2(data: &[u8]) -> (u64, usize) {
+fn sum_sse2(data: &[u8]) -> (u64, usize) {
     let bias = _mm_set1_epi16(0x8000u16 as i16);
     let ones = _mm_set1_epi16(1);
-    let load = |c: &[u8]| -> __m128i {
-        debug_assert_eq!(c.len(), 16);
-        // SAFETY: `c` is a chunk of exactly 16 bytes (from `chunks_exact(16)` or
-        // a 64-byte chunk split in four), so the 16-byte unaligned load stays
-        // inside the slice; `loadu` has no alignment requirement.
-        unsafe { _mm_loadu_si128(c.as_ptr().cast::<__m128i>()) }
-    };
-    let drain = |v: __m128i| -> i64 {
-        let mut lanes = [0i32; 4];
-        // SAFETY: `lanes` is 16 bytes, exactly the size of the unaligned store.
-        unsafe { _mm_storeu_si128(lanes.as_mut_ptr().cast::<__m128i>(), v) };
-        lanes.iter().map(|&l| l as i64).sum()
-    };
     let mut total: i64 = 0;
-    let mut blocks = data.chunks_exact(64 * DRAIN_EVERY);
-    let mut run = |block: &[u8]| -> usize {
+    let mut consumed = 0;
+    let mut rest = data;
+    while rest.len() >= 16 {
+        let block_len = rest.len().min(64 * DRAIN_EVERY) & !15;
+        let (block, tail) = rest.split_at(block_len);
+        rest = tail;
+        consumed += block_len;
         let (mut a0, mut a1, mut a2, mut a3) = (
             _mm_setzero_si128(),
             _mm_setzero_si128(),
@@ -117,27 +109,35 @@ pub(super) fn sum_sse2(data: &[u8]) -> (u64, usize) {
         );
         let mut chunks = block.chunks_exact(64);
         for c in &mut chunks {
-            let v0 = load(&c[0..16]);
-            let v1 = load(&c[16..32]);
-            let v2 = load(&c[32..48]);
-            let v3 = load(&c[48..64]);
+            let p = c.as_ptr().cast::<__m128i>();
+            // SAFETY: `c` is 64 bytes long: the four unaligned 16-byte loads at
+            // offsets 0, 16, 32 and 48 stay inside it; `loadu` needs no alignment.
+            let (v0, v1, v2, v3) = unsafe {
+                (
+                    _mm_loadu_si128(p),
+                    _mm_loadu_si128(p.add(1)),
+                    _mm_loadu_si128(p.add(2)),
+                    _mm_loadu_si128(p.add(3)),
+                )
+            };
             a0 = _mm_add_epi32(a0, _mm_madd_epi16(_mm_xor_si128(v0, bias), ones));
             a1 = _mm_add_epi32(a1, _mm_madd_epi16(_mm_xor_si128(v1, bias), ones));
             a2 = _mm_add_epi32(a2, _mm_madd_epi16(_mm_xor_si128(v2, bias), ones));
             a3 = _mm_add_epi32(a3, _mm_madd_epi16(_mm_xor_si128(v3, bias), ones));
         }
-        let mut rest = chunks.remainder().chunks_exact(16);
-        for c in &mut rest {
-            a0 = _mm_add_epi32(a0, _mm_madd_epi16(_mm_xor_si128(load(c), bias), ones));
+        for c in chunks.remainder().chunks_exact(16) {
+            // SAFETY: `c` is exactly 16 bytes (`block_len` is a multiple of 16).
+            let v = unsafe { _mm_loadu_si128(c.as_ptr().cast::<__m128i>()) };
+            a0 = _mm_add_epi32(a0, _mm_madd_epi16(_mm_xor_si128(v, bias), ones));
         }
-        total += drain(_mm_add_epi32(_mm_add_epi32(a0, a1), _mm_add_epi32(a2, a3)));
-        block.len() - rest.remainder().len()
-    };
-    let mut consumed = 0;
-    for b in &mut blocks {
-        consumed += run(b);
+        let acc = _mm_add_epi32(_mm_add_epi32(a0, a1), _mm_add_epi32(a2, a3));
+        let mut lanes = [0i32; 4];
+        // SAFETY: `lanes` is 16 bytes, exactly the size of the unaligned store.
+        unsafe { _mm_storeu_si128(lanes.as_mut_ptr().cast::<__m128i>(), acc) };
+        for l in lanes {
+            total += l as i64;
+        }
     }
-    consumed += run(blocks.remainder());
     (unbias(total, consumed), consumed)
 }
 
