@@ -50,6 +50,7 @@ pub mod checksum;
 pub mod ethernet;
 pub mod pcap;
 pub mod pcapng;
+pub mod tcp;
 
 pub use error::{Result, WireError};
 pub use ether_type::EtherType;
