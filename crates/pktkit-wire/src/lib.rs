@@ -51,6 +51,7 @@ pub mod ethernet;
 pub mod pcap;
 pub mod pcapng;
 pub mod tcp;
+pub mod virtio_net;
 
 pub use error::{Result, WireError};
 pub use ether_type::EtherType;
