@@ -48,6 +48,10 @@ mod packet;
 
 pub mod checksum;
 pub mod ethernet;
+pub mod icmpv6;
+pub mod ipv6;
+pub mod ipv6_ext;
+pub mod ndp;
 pub mod pcap;
 pub mod pcapng;
 pub mod tcp;
