@@ -525,7 +525,7 @@ impl<'a> PcapngReader<'a> {
         let block_type = e.u32(rest, 0);
         let what = block_name(block_type);
         let total = e.u32(rest, 4) as usize;
-        if total < 12 || total % 4 != 0 {
+        if total < 12 || !total.is_multiple_of(4) {
             return Err(fail(what, WireError::BadLength));
         }
         let block = rest.get(..total).ok_or(fail(what, WireError::Truncated))?;

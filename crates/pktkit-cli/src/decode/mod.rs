@@ -1,0 +1,317 @@
+//! Decoding captured packets into [`Layers`], with pktkit-wire's codecs.
+//!
+//! [`decode`] walks a packet from its link layer down: Ethernet (802.1Q / QinQ
+//! tags), ARP, IPv4, IPv6 and its extension headers, ICMPv4, ICMPv6 (NDP
+//! included), TCP and UDP. Every layer is read through pktkit-wire's checked
+//! views, so hostile bytes never panic; the first layer that does not parse
+//! becomes [`Layers::error`] and the layers before it are kept. Checksums are
+//! verified and reported, never a reason to stop.
+//!
+//! [`summary`] turns the result into a tcpdump-like line, [`json`] into one JSON
+//! object. Not for: reassembly (a non-first fragment shows its IP header only)
+//! or application protocols.
+
+pub mod json;
+pub mod model;
+pub mod summary;
+
+use std::net::IpAddr;
+
+use pktkit_wire::ethernet::{EthernetFrame, EthernetRepr};
+use pktkit_wire::icmpv6::Icmpv6Packet;
+use pktkit_wire::ipv4::Ipv4Packet;
+use pktkit_wire::ipv6::Ipv6Packet;
+use pktkit_wire::ipv6_ext::{ExtHeaderKind, ExtHeaders};
+use pktkit_wire::pcap::LinkType;
+use pktkit_wire::tcp::{TcpOption, TcpPacket};
+use pktkit_wire::{EtherType, IpProtocol, WireError};
+
+pub use model::*;
+
+/// A layer name and why it failed.
+type Failure = (&'static str, WireError);
+
+/// Decodes one captured packet of `link_type`. `orig_len` is its length on the
+/// wire: when the capture cut it short, checksums that need the missing bytes
+/// are reported as unknown (`None`).
+pub fn decode(link_type: LinkType, data: &[u8], orig_len: u32) -> Layers {
+    let mut d = Decoder {
+        layers: Layers::default(),
+        complete: orig_len as usize <= data.len(),
+    };
+    let r = match link_type {
+        LinkType::ETHERNET => d.ethernet(data),
+        LinkType::IPV4 => d.ipv4(data),
+        LinkType::IPV6 => d.ipv6(data),
+        LinkType::RAW => match data.first().map(|b| b >> 4) {
+            Some(4) => d.ipv4(data),
+            Some(6) => d.ipv6(data),
+            Some(_) => Err(("ip", WireError::BadVersion)),
+            None => Err(("ip", WireError::Truncated)),
+        },
+        _ => Err(("frame", WireError::Unsupported)),
+    };
+    if let Err((layer, e)) = r {
+        d.layers.error = Some(ErrorLayer {
+            layer,
+            reason: e.to_string(),
+        });
+    }
+    d.layers
+}
+
+struct Decoder {
+    layers: Layers,
+    /// False when the capture holds fewer bytes than the wire carried.
+    complete: bool,
+}
+
+/// How much of an L4 message is in hand, for its checksum.
+#[derive(Clone, Copy)]
+struct Upper {
+    src: IpAddr,
+    dst: IpAddr,
+    /// The whole message is present (not a fragment, not cut by the snap length).
+    whole: bool,
+}
+
+impl Decoder {
+    fn ethernet(&mut self, data: &[u8]) -> Result<(), Failure> {
+        let frame = EthernetFrame::new_checked(data).map_err(|e| ("eth", e))?;
+        let repr = EthernetRepr::parse(&frame).map_err(|e| ("eth", e))?;
+        self.layers.eth = Some(EthLayer {
+            src: repr.src.to_string(),
+            dst: repr.dst.to_string(),
+            ethertype: repr.ethertype.0,
+            vlan: frame.vlan_tags().map(|t| t.vid).collect(),
+        });
+        let payload = frame.payload();
+        match repr.ethertype {
+            EtherType::ARP => Ok(()),
+            EtherType::IPV4 => self.ipv4(payload),
+            EtherType::IPV6 => self.ipv6(payload),
+            _ => Ok(()),
+        }
+    }
+
+    fn ipv4(&mut self, data: &[u8]) -> Result<(), Failure> {
+        // A header that is whole but whose total length runs past the bytes in
+        // hand is still shown (as tshark does); see `upper_of_short`.
+        let (p, short) = match Ipv4Packet::new_checked(data) {
+            Ok(p) => (p, false),
+            Err(WireError::Truncated) if ipv4_header_whole(data) => {
+                (Ipv4Packet::new_unchecked(data), true)
+            }
+            Err(e) => return Err(("ipv4", e)),
+        };
+        let frag_offset = p.frag_offset();
+        let mf = p.more_frags();
+        self.layers.ipv4 = Some(Ipv4Layer {
+            src: p.src_addr(),
+            dst: p.dst_addr(),
+            ttl: p.ttl(),
+            proto: p.protocol().0,
+            len: p.total_len(),
+            id: p.ident(),
+            df: p.dont_frag(),
+            mf,
+            frag_offset,
+            checksum_ok: p.verify_checksum(),
+        });
+        let payload = if short {
+            data.get(p.header_len()..).unwrap_or_default()
+        } else {
+            p.payload()
+        };
+        if frag_offset != 0 {
+            // Fragment data, no upper-layer header in it.
+            return self.upper_of_short(
+                "ipv4",
+                short,
+                IpProtocol::IPV6_NONXT,
+                &[],
+                Upper {
+                    src: p.src_addr().into(),
+                    dst: p.dst_addr().into(),
+                    whole: false,
+                },
+            );
+        }
+        let up = Upper {
+            src: p.src_addr().into(),
+            dst: p.dst_addr().into(),
+            whole: !mf && !short,
+        };
+        self.upper_of_short("ipv4", short, p.protocol(), payload, up)
+    }
+
+    /// Decodes the upper layer of an IP packet; when the packet was `short` (its
+    /// length field runs past the bytes in hand) and the capture did not cut it,
+    /// the packet itself is truncated: if no upper layer failed first, `layer` is
+    /// reported truncated.
+    fn upper_of_short(
+        &mut self,
+        layer: &'static str,
+        short: bool,
+        proto: IpProtocol,
+        payload: &[u8],
+        up: Upper,
+    ) -> Result<(), Failure> {
+        self.upper(proto, payload, up)?;
+        if short && self.complete {
+            return Err((layer, WireError::Truncated));
+        }
+        Ok(())
+    }
+
+    fn ipv6(&mut self, data: &[u8]) -> Result<(), Failure> {
+        let (p, short) = match Ipv6Packet::new_checked(data) {
+            Ok(p) => (p, false),
+            Err(WireError::Truncated) if data.len() >= pktkit_wire::ipv6::HEADER_LEN => {
+                (Ipv6Packet::new_unchecked(data), true)
+            }
+            Err(e) => return Err(("ipv6", e)),
+        };
+        // `payload` is clamped to the buffer, so a short view is safe here.
+        let payload = p.payload();
+        let mut layer = Ipv6Layer {
+            src: p.src_addr(),
+            dst: p.dst_addr(),
+            hop_limit: p.hop_limit(),
+            next_header: p.next_header().0,
+            payload_len: p.payload_len(),
+            ext: Vec::new(),
+        };
+        let mut walk = ExtHeaders::new(p.next_header(), payload);
+        let mut failed = None;
+        for h in walk.by_ref() {
+            match h {
+                Ok(h) => layer.ext.push(ext_layer(&h)),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        self.layers.ipv6 = Some(layer);
+        if let Some(e) = failed {
+            return Err(("ipv6", e));
+        }
+        let rest = if walk.is_non_first_fragment() {
+            (IpProtocol::IPV6_NONXT, &[][..])
+        } else {
+            (
+                walk.next_header(),
+                payload.get(walk.offset()..).unwrap_or_default(),
+            )
+        };
+        let up = Upper {
+            src: p.src_addr().into(),
+            dst: p.dst_addr().into(),
+            whole: walk.fragment().is_none_or(|f| !f.more_fragments) && !short,
+        };
+        self.upper_of_short("ipv6", short, rest.0, rest.1, up)
+    }
+
+    fn upper(&mut self, proto: IpProtocol, data: &[u8], up: Upper) -> Result<(), Failure> {
+        match proto {
+            IpProtocol::TCP => self.tcp(data, up),
+            IpProtocol::UDP => Ok(()),
+
+            IpProtocol::ICMPV6 if up.src.is_ipv6() => self.icmpv6(data, up),
+            _ => Ok(()),
+        }
+    }
+
+    fn tcp(&mut self, data: &[u8], up: Upper) -> Result<(), Failure> {
+        let p = TcpPacket::new_checked(data).map_err(|e| ("tcp", e))?;
+        let mut options = Vec::new();
+        let mut bad_option = None;
+        for o in p.options_iter() {
+            match o {
+                Ok(o) => options.push(tcp_option(&o)),
+                Err(e) => bad_option = Some(e),
+            }
+        }
+        self.layers.tcp = Some(TcpLayer {
+            sport: p.src_port(),
+            dport: p.dst_port(),
+            seq: p.seq_number(),
+            ack: p.ack_number(),
+            flags: p.flags().0,
+            window: p.window_len(),
+            options,
+            checksum_ok: up.whole.then(|| p.verify_checksum(up.src, up.dst)),
+        });
+        match bad_option {
+            Some(e) => Err(("tcp", e)),
+            None => Ok(()),
+        }
+    }
+
+    fn icmpv6(&mut self, data: &[u8], up: Upper) -> Result<(), Failure> {
+        let p = Icmpv6Packet::new_checked(data).map_err(|e| ("icmpv6", e))?;
+        let (IpAddr::V6(src), IpAddr::V6(dst)) = (up.src, up.dst) else {
+            return Ok(()); // `upper` only sends ICMPv6 over IPv6
+        };
+        self.layers.icmpv6 = Some(IcmpLayer {
+            icmp_type: p.msg_type().0,
+            code: p.msg_code(),
+            checksum_ok: up.whole.then(|| p.verify_checksum(src, dst)),
+        });
+        Ok(())
+    }
+}
+
+/// True when `data` holds a whole IPv4 header (IHL ≥ 5, within `data`) whose
+/// total length is at least the header: only the payload is missing.
+fn ipv4_header_whole(data: &[u8]) -> bool {
+    if data.len() < pktkit_wire::ipv4::HEADER_LEN {
+        return false;
+    }
+    let p = Ipv4Packet::new_unchecked(data);
+    let h = p.header_len();
+    h >= pktkit_wire::ipv4::HEADER_LEN && h <= data.len() && usize::from(p.total_len()) >= h
+}
+
+fn ext_layer(h: &pktkit_wire::ipv6_ext::ExtHeader<'_>) -> Ipv6ExtLayer {
+    let frag = h.fragment();
+    let routing = h.routing();
+    Ipv6ExtLayer {
+        kind: match h.kind {
+            ExtHeaderKind::HopByHop => "hop_by_hop",
+            ExtHeaderKind::Routing => "routing",
+            ExtHeaderKind::Fragment => "fragment",
+            ExtHeaderKind::DestinationOptions => "dest_opts",
+            ExtHeaderKind::Authentication => "auth",
+        },
+        next_header: h.next_header.0,
+        len: h.len(),
+        frag_offset: frag.map(|f| f.byte_offset() as u16),
+        mf: frag.map(|f| f.more_fragments),
+        id: frag.map(|f| f.ident),
+        routing_type: routing.map(|r| r.routing_type),
+        segments_left: routing.map(|r| r.segments_left),
+    }
+}
+
+fn tcp_option(o: &TcpOption<'_>) -> TcpOptionLayer {
+    match *o {
+        TcpOption::EndOfList => TcpOptionLayer::Eol,
+        TcpOption::NoOperation => TcpOptionLayer::Nop,
+        TcpOption::MaxSegmentSize(value) => TcpOptionLayer::Mss { value },
+        TcpOption::WindowScale(value) => TcpOptionLayer::WindowScale { value },
+        TcpOption::SackPermitted => TcpOptionLayer::SackPermitted,
+        TcpOption::SackRange(ref b) => TcpOptionLayer::Sack {
+            blocks: b.as_slice().iter().map(|&(l, r)| [l, r]).collect(),
+        },
+        TcpOption::Timestamp(t) => TcpOptionLayer::Timestamp {
+            tsval: t.tsval,
+            tsecr: t.tsecr,
+        },
+        TcpOption::Unknown { kind, data } => TcpOptionLayer::Unknown {
+            code: kind,
+            len: data.len(),
+        },
+    }
+}

@@ -1,0 +1,724 @@
+//! tshark as the judge of our encodings.
+//!
+//! One packet of every kind pktkit-wire can build is made with pktkit-wire's own
+//! emitters (`XxxRepr::emit`, `fill_checksum`), written with its pcapng writer
+//! (several interfaces, EPB direction flags, comments), and read back by tshark
+//! with checksum validation on for IP, TCP, UDP and ICMP. tshark must read every
+//! packet, find nothing malformed and no expert error, report every checksum
+//! good, decode the protocol stack we meant, and agree with the fields we set;
+//! and it must see the comments and directions our pcapng writer stored.
+//! Fragmented packets are reassembled by tshark, so the upper-layer checksum is
+//! checked over our fragments too.
+//!
+//! Needs tshark: `pktkit_testkit::require_tool` skips loudly outside CI and
+//! fails in CI when it is missing.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::process::Command;
+
+use pktkit_wire::ethernet::{EthernetFrame, EthernetRepr, Vlan};
+use pktkit_wire::icmpv6::{Icmpv6Repr, code as icmpv6_code};
+use pktkit_wire::ipv4::{Ipv4Packet, Ipv4Repr};
+use pktkit_wire::ipv6::{Ipv6Packet, Ipv6Repr};
+use pktkit_wire::ipv6_ext::{FragmentHeader, Ipv6Option, OptionsHeaderRepr, RoutingHeader};
+use pktkit_wire::ndp::{
+    NdpOption, NdpOptions, NdpRepr, NeighborFlags, PrefixInformation, Rdnss, RouterFlags,
+    emit_options,
+};
+use pktkit_wire::pcap::LinkType;
+use pktkit_wire::pcapng::{Direction, PcapngWriter};
+use pktkit_wire::tcp::{TcpFlags, TcpPacket, TcpRepr, TcpSackBlocks, TcpTimestamp};
+use pktkit_wire::{EtherType, IpProtocol, MacAddr, VlanTag};
+
+const PROTO_REDIRECT: &str = "eth:ethertype:ipv6:icmpv6:ipv6:tcp";
+const MAC_A: MacAddr = MacAddr([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
+const MAC_B: MacAddr = MacAddr([0x52, 0x54, 0x00, 0xab, 0xcd, 0xef]);
+const V4_A: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+const V4_B: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 7);
+const V6_A: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
+const V6_B: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2);
+const LL_A: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0x5054, 0xff, 0xfe12, 0x3456);
+const LL_B: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0x5054, 0xff, 0xfeab, 0xcdef);
+
+/// Which pcapng interface (= link type) a packet goes out on.
+#[derive(Clone, Copy, PartialEq)]
+enum Link {
+    Ethernet,
+    RawIpv4,
+    RawIpv6,
+}
+
+/// One packet and what tshark must say about it.
+struct Kind {
+    name: &'static str,
+    link: Link,
+    bytes: Vec<u8>,
+    /// `frame.protocols` must end with this (e.g. `eth:ethertype:ip:tcp`).
+    protocols: &'static str,
+    /// Fields tshark must report with these values (first occurrence).
+    fields: Vec<(&'static str, String)>,
+}
+
+// ---------------------------------------------------------------------------
+// Builders: our emitters only.
+// ---------------------------------------------------------------------------
+
+fn ethernet(vlan: Vlan, ethertype: EtherType, payload: &[u8]) -> Vec<u8> {
+    let repr = EthernetRepr {
+        dst: MAC_B,
+        src: MAC_A,
+        vlan,
+        ethertype,
+    };
+    let mut buf = vec![0xa5; repr.buffer_len() + payload.len()];
+    let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
+    repr.emit(&mut f);
+    let h = repr.buffer_len();
+    buf[h..].copy_from_slice(payload);
+    buf
+}
+
+fn tag(tpid: EtherType, vid: u16) -> VlanTag {
+    VlanTag {
+        tpid,
+        pcp: 3,
+        dei: false,
+        vid,
+    }
+}
+
+/// An IPv4 packet around `payload` (`repr.payload_len` is set here).
+fn ipv4(mut repr: Ipv4Repr<'_>, payload: &[u8]) -> Vec<u8> {
+    repr.payload_len = payload.len();
+    let h = repr.buffer_len();
+    let mut buf = vec![0xa5; h + payload.len()];
+    repr.emit(&mut Ipv4Packet::new_unchecked(&mut buf[..]));
+    buf[h..].copy_from_slice(payload);
+    buf
+}
+
+fn v4(protocol: IpProtocol) -> Ipv4Repr<'static> {
+    Ipv4Repr {
+        src: V4_A,
+        dst: V4_B,
+        protocol,
+        ident: 0x4242,
+        ..Ipv4Repr::default()
+    }
+}
+
+/// An IPv6 packet: fixed header + `payload` (extension headers included in it).
+fn ipv6(src: Ipv6Addr, dst: Ipv6Addr, hop_limit: u8, next: IpProtocol, payload: &[u8]) -> Vec<u8> {
+    let repr = Ipv6Repr {
+        src_addr: src,
+        dst_addr: dst,
+        next_header: next,
+        payload_len: payload.len() as u16,
+        hop_limit,
+        traffic_class: 0,
+        flow_label: 0x12345,
+    };
+    let mut buf = vec![0xa5; repr.buffer_len() + payload.len()];
+    repr.emit(&mut Ipv6Packet::new_unchecked(&mut buf[..]))
+        .unwrap();
+    buf[repr.buffer_len()..].copy_from_slice(payload);
+    buf
+}
+
+fn tcp(repr: &TcpRepr<'_>, src: IpAddr, dst: IpAddr) -> Vec<u8> {
+    let mut buf = vec![0xa5; repr.buffer_len()];
+    let mut p = TcpPacket::new_unchecked(&mut buf[..]);
+    repr.emit(&mut p);
+    p.fill_checksum(src, dst);
+    buf
+}
+
+fn icmpv6(repr: &Icmpv6Repr<'_>, src: Ipv6Addr, dst: Ipv6Addr) -> Vec<u8> {
+    let mut buf = vec![0xa5; repr.buffer_len()];
+    let n = repr.emit_with_checksum(src, dst, &mut buf).unwrap();
+    assert_eq!(n, buf.len());
+    buf
+}
+
+fn ndp_options(opts: &[NdpOption<'_>]) -> Vec<u8> {
+    let mut buf = vec![0xa5; opts.iter().map(|o| o.buffer_len()).sum()];
+    let n = emit_options(opts, &mut buf).unwrap();
+    assert_eq!(n, buf.len());
+    buf
+}
+
+/// A TCP segment with every option TcpRepr writes, and a payload.
+fn full_tcp(flags: TcpFlags, payload: &'static [u8]) -> TcpRepr<'static> {
+    let mut sack = TcpSackBlocks::new();
+    sack.push(5000, 6000);
+    sack.push(7000, 8000);
+    TcpRepr {
+        src_port: 40000,
+        dst_port: 443,
+        seq_number: 0xdead_beef,
+        ack_number: 0x0102_0304,
+        flags,
+        window_len: 29200,
+        urgent_at: 0,
+        mss: Some(1460),
+        window_scale: Some(7),
+        sack_permitted: true,
+        sack_blocks: sack,
+        timestamp: Some(TcpTimestamp {
+            tsval: 123_456,
+            tsecr: 654_321,
+        }),
+        payload,
+    }
+}
+
+fn f(name: &'static str, v: impl ToString) -> (&'static str, String) {
+    (name, v.to_string())
+}
+
+/// Every kind we can build.
+fn kinds() -> Vec<Kind> {
+    let mut k = Vec::new();
+    let (a4, b4): (IpAddr, IpAddr) = (V4_A.into(), V4_B.into());
+    let (a6, b6): (IpAddr, IpAddr) = (V6_A.into(), V6_B.into());
+
+    // --- TCP over IPv4 (every option), 802.1Q and QinQ ---------------------
+    let syn = tcp(&full_tcp(TcpFlags::SYN, b""), a4, b4);
+    k.push(Kind {
+        name: "ipv4 tcp syn, every option",
+        link: Link::Ethernet,
+        bytes: ethernet(
+            Vlan::None,
+            EtherType::IPV4,
+            &ipv4(v4(IpProtocol::TCP), &syn),
+        ),
+        protocols: "eth:ethertype:ip:tcp",
+        fields: vec![
+            f("tcp.options.mss_val", 1460),
+            f("tcp.options.wscale.shift", 7),
+            f("tcp.options.sack_perm", "0402"),
+            f("tcp.options.timestamp.tsval", 123_456),
+            f("tcp.options.timestamp.tsecr", 654_321),
+            f("tcp.seq_raw", 0xdead_beefu32),
+            f("tcp.flags", "0x0002"),
+            f("ip.id", "0x4242"),
+        ],
+    });
+    let data = tcp(
+        &full_tcp(TcpFlags::ACK | TcpFlags::PSH, b"hello tshark"),
+        a4,
+        b4,
+    );
+    k.push(Kind {
+        name: "ipv4 tcp data with sack, 802.1Q",
+        link: Link::Ethernet,
+        bytes: ethernet(
+            Vlan::Single(tag(EtherType::VLAN, 100)),
+            EtherType::IPV4,
+            &ipv4(v4(IpProtocol::TCP), &data),
+        ),
+        protocols: "eth:ethertype:vlan:ethertype:ip:tcp:data",
+        fields: vec![
+            f("tcp.options.sack_le", 5000),
+            f("tcp.options.sack_re", 6000),
+            f("tcp.ack_raw", 0x0102_0304u32),
+            f("tcp.len", 12),
+            f("vlan.id", 100),
+        ],
+    });
+    let v6syn = tcp(&full_tcp(TcpFlags::SYN | TcpFlags::ACK, b""), a6, b6);
+    k.push(Kind {
+        name: "ipv6 tcp syn-ack, QinQ",
+        link: Link::Ethernet,
+        bytes: ethernet(
+            Vlan::Double {
+                outer: tag(EtherType::QINQ, 200),
+                inner: tag(EtherType::VLAN, 20),
+            },
+            EtherType::IPV6,
+            &ipv6(V6_A, V6_B, 64, IpProtocol::TCP, &v6syn),
+        ),
+        protocols: "eth:ethertype:ieee8021ad:ethertype:vlan:ethertype:ipv6:tcp",
+        fields: vec![
+            f("ieee8021ad.id", 200),
+            f("vlan.id", 20),
+            f("tcp.flags", "0x0012"),
+            f("ipv6.flow", "0x012345"),
+        ],
+    });
+
+    // --- Raw IP link types -------------------------------------------------
+    k.push(Kind {
+        name: "ipv4 tcp, raw ipv4 link",
+        link: Link::RawIpv4,
+        bytes: ipv4(v4(IpProtocol::TCP), &syn),
+        protocols: "ip:tcp",
+        fields: vec![f("tcp.options.mss_val", 1460)],
+    });
+    k.push(Kind {
+        name: "ipv6 tcp, raw ipv6 link",
+        link: Link::RawIpv6,
+        bytes: ipv6(V6_A, V6_B, 64, IpProtocol::TCP, &v6syn),
+        protocols: "ipv6:tcp",
+        fields: vec![f("ipv6.hlim", 64)],
+    });
+
+    // --- IPv6 extension headers ---------------------------------------------
+    let u6 = tcp(&full_tcp(TcpFlags::SYN, b""), a6, b6);
+    let mut chain = Vec::new();
+    let hbh = OptionsHeaderRepr {
+        next_header: IpProtocol::IPV6_OPTS,
+        options: &[Ipv6Option::RouterAlert(0)],
+    };
+    let dst_opts = OptionsHeaderRepr {
+        next_header: IpProtocol::IPV6_ROUTE,
+        options: &[Ipv6Option::PadN(4)],
+    };
+    // Type 2 routing header (RFC 6275): one reserved word and one address, segments left 1.
+    let mut rt_data = [0u8; 20];
+    rt_data[4..].copy_from_slice(&V6_B.octets());
+    let routing = RoutingHeader {
+        next_header: IpProtocol::TCP,
+        routing_type: 2,
+        segments_left: 1,
+        data: &rt_data,
+    };
+    let mut b = vec![0xa5; hbh.buffer_len()];
+    hbh.emit(&mut b).unwrap();
+    chain.extend_from_slice(&b);
+    let mut b = vec![0xa5; dst_opts.buffer_len()];
+    dst_opts.emit(&mut b).unwrap();
+    chain.extend_from_slice(&b);
+    let mut b = vec![0xa5; routing.buffer_len()];
+    routing.emit(&mut b).unwrap();
+    chain.extend_from_slice(&b);
+    // With a routing header the upper-layer checksum uses the final destination
+    // (RFC 8200 §8.1): the address in the type 2 header, V6_B, not the IPv6 dst.
+    chain.extend_from_slice(&u6);
+    k.push(Kind {
+        name: "ipv6 hbh + dstopts + routing + udp",
+        link: Link::Ethernet,
+        bytes: ethernet(
+            Vlan::None,
+            EtherType::IPV6,
+            &ipv6(V6_A, LL_B, 64, IpProtocol::HOP_BY_HOP, &chain),
+        ),
+        protocols: "eth:ethertype:ipv6:ipv6.hopopts:ipv6.dstopts:ipv6.routing:tcp",
+        fields: vec![
+            f("ipv6.routing.type", 2),
+            f("ipv6.routing.segleft", 1),
+            f("ipv6.opt.router_alert", 0),
+        ],
+    });
+    // An ICMPv6 echo in two fragments.
+    let echo6 = icmpv6(
+        &Icmpv6Repr::EchoRequest {
+            ident: 9,
+            seq_no: 1,
+            data: &[0x5a; 48],
+        },
+        V6_A,
+        V6_B,
+    );
+    let (p1, p2) = echo6.split_at(24);
+    for (i, (part, offset, more)) in [(p1, 0u16, true), (p2, 3u16, false)]
+        .into_iter()
+        .enumerate()
+    {
+        let fh = FragmentHeader {
+            next_header: IpProtocol::ICMPV6,
+            offset,
+            more_fragments: more,
+            ident: 0xfeed_f00d,
+        };
+        let mut b = vec![0xa5; fh.buffer_len() + part.len()];
+        fh.emit(&mut b).unwrap();
+        b[8..].copy_from_slice(part);
+        k.push(Kind {
+            name: if i == 0 {
+                "ipv6 fragment 1/2 (icmpv6 echo)"
+            } else {
+                "ipv6 fragment 2/2 (icmpv6 echo)"
+            },
+            link: Link::Ethernet,
+            bytes: ethernet(
+                Vlan::None,
+                EtherType::IPV6,
+                &ipv6(V6_A, V6_B, 64, IpProtocol::IPV6_FRAG, &b),
+            ),
+            protocols: if i == 0 {
+                "eth:ethertype:ipv6:ipv6.fraghdr:data"
+            } else {
+                "eth:ethertype:ipv6:ipv6.fraghdr:icmpv6:data"
+            },
+            fields: vec![
+                f("ipv6.fraghdr.ident", "0xfeedf00d"),
+                f("ipv6.fraghdr.offset", offset),
+            ],
+        });
+    }
+
+    // --- ICMPv6 and NDP ------------------------------------------------------
+    k.push(Kind {
+        name: "icmpv6 echo reply",
+        link: Link::Ethernet,
+        bytes: ethernet(
+            Vlan::None,
+            EtherType::IPV6,
+            &ipv6(
+                V6_B,
+                V6_A,
+                64,
+                IpProtocol::ICMPV6,
+                &icmpv6(
+                    &Icmpv6Repr::EchoReply {
+                        ident: 9,
+                        seq_no: 1,
+                        data: b"pong",
+                    },
+                    V6_B,
+                    V6_A,
+                ),
+            ),
+        ),
+        protocols: "eth:ethertype:ipv6:icmpv6:data",
+        fields: vec![f("icmpv6.type", 129), f("icmpv6.echo.identifier", "0x0009")],
+    });
+    let invoking = ipv6(
+        V6_B,
+        V6_A,
+        64,
+        IpProtocol::TCP,
+        &tcp(&full_tcp(TcpFlags::SYN, b""), b6, a6),
+    );
+    let inv_hdr = Ipv6Repr::parse(&Ipv6Packet::new_checked(&invoking[..]).unwrap()).unwrap();
+    k.push(Kind {
+        name: "icmpv6 port unreachable",
+        link: Link::Ethernet,
+        bytes: ethernet(
+            Vlan::None,
+            EtherType::IPV6,
+            &ipv6(
+                V6_A,
+                V6_B,
+                64,
+                IpProtocol::ICMPV6,
+                &icmpv6(
+                    &Icmpv6Repr::DstUnreachable {
+                        code: icmpv6_code::PORT_UNREACHABLE,
+                        header: inv_hdr,
+                        data: &invoking[40..],
+                    },
+                    V6_A,
+                    V6_B,
+                ),
+            ),
+        ),
+        protocols: "eth:ethertype:ipv6:icmpv6:ipv6:tcp",
+        fields: vec![f("icmpv6.type", 1), f("icmpv6.code", 4)],
+    });
+    let all_routers: Ipv6Addr = "ff02::2".parse().unwrap();
+    let all_nodes: Ipv6Addr = "ff02::1".parse().unwrap();
+    let sol_node: Ipv6Addr = "ff02::1:ff00:2".parse().unwrap();
+    let slla = ndp_options(&[NdpOption::SourceLinkLayerAddr(&MAC_A.0)]);
+    let rs = NdpRepr::RouterSolicit {
+        options: NdpOptions::parse(&slla).unwrap(),
+    };
+    k.push(ndp_kind(
+        "ndp router solicitation",
+        &rs,
+        LL_A,
+        all_routers,
+        133,
+        vec![f("icmpv6.opt.linkaddr", MAC_A)],
+    ));
+    let dns = V6_B.octets();
+    let ra_opts = ndp_options(&[
+        NdpOption::SourceLinkLayerAddr(&MAC_B.0),
+        NdpOption::Mtu(1500),
+        NdpOption::PrefixInformation(PrefixInformation {
+            prefix_len: 64,
+            flags: PrefixInformation::ON_LINK | PrefixInformation::AUTONOMOUS,
+            valid_lifetime: 86400,
+            preferred_lifetime: 14400,
+            prefix: "2001:db8::".parse().unwrap(),
+        }),
+        NdpOption::Rdnss(Rdnss {
+            lifetime: 600,
+            addrs: &dns,
+        }),
+    ]);
+    let ra = NdpRepr::RouterAdvert {
+        hop_limit: 64,
+        flags: RouterFlags(RouterFlags::OTHER),
+        router_lifetime: 1800,
+        reachable_time: 30000,
+        retrans_timer: 1000,
+        options: NdpOptions::parse(&ra_opts).unwrap(),
+    };
+    k.push(ndp_kind(
+        "ndp router advertisement",
+        &ra,
+        LL_B,
+        all_nodes,
+        134,
+        vec![
+            f("icmpv6.nd.ra.router_lifetime", 1800),
+            f("icmpv6.opt.mtu", 1500),
+            f("icmpv6.opt.prefix", "2001:db8::"),
+            f("icmpv6.opt.rdnss", V6_B),
+        ],
+    ));
+    let ns = NdpRepr::NeighborSolicit {
+        target: V6_B,
+        options: NdpOptions::parse(&slla).unwrap(),
+    };
+    k.push(ndp_kind(
+        "ndp neighbor solicitation",
+        &ns,
+        V6_A,
+        sol_node,
+        135,
+        vec![f("icmpv6.nd.ns.target_address", V6_B)],
+    ));
+    let tlla = ndp_options(&[NdpOption::TargetLinkLayerAddr(&MAC_B.0)]);
+    let na = NdpRepr::NeighborAdvert {
+        flags: NeighborFlags::new(false, true, true),
+        target: V6_B,
+        options: NdpOptions::parse(&tlla).unwrap(),
+    };
+    k.push(ndp_kind(
+        "ndp neighbor advertisement",
+        &na,
+        V6_B,
+        V6_A,
+        136,
+        vec![
+            f("icmpv6.nd.na.flag.s", 1),
+            f("icmpv6.nd.na.flag.o", 1),
+            f("icmpv6.opt.linkaddr", MAC_B),
+        ],
+    ));
+    let redirected = &invoking[..48];
+    let mut red_opt_data = vec![0u8; 6];
+    red_opt_data.extend_from_slice(redirected);
+    let red_opts = ndp_options(&[
+        NdpOption::TargetLinkLayerAddr(&MAC_B.0),
+        NdpOption::RedirectedHeader(&red_opt_data[6..]),
+    ]);
+    let redirect = NdpRepr::Redirect {
+        target: LL_B,
+        destination: V6_A,
+        options: NdpOptions::parse(&red_opts).unwrap(),
+    };
+    let mut rd = ndp_kind(
+        "ndp redirect",
+        &redirect,
+        LL_A,
+        V6_B,
+        137,
+        vec![
+            f("icmpv6.nd.rd.target_address", LL_B),
+            f("icmpv6.rd.na.destination_address", V6_A),
+        ],
+    );
+    // tshark also decodes the redirected packet carried in the option.
+    rd.protocols = PROTO_REDIRECT;
+    k.push(rd);
+    k
+}
+
+fn ndp_kind(
+    name: &'static str,
+    repr: &NdpRepr<'_>,
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    ty: u8,
+    mut fields: Vec<(&'static str, String)>,
+) -> Kind {
+    let msg = icmpv6(&Icmpv6Repr::Ndp(*repr), src, dst);
+    fields.push(f("icmpv6.type", ty));
+    Kind {
+        name,
+        link: Link::Ethernet,
+        bytes: ethernet(
+            Vlan::None,
+            EtherType::IPV6,
+            &ipv6(src, dst, 255, IpProtocol::ICMPV6, &msg),
+        ),
+        protocols: "eth:ethertype:ipv6:icmpv6",
+        fields,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The test
+// ---------------------------------------------------------------------------
+
+const CHECKSUM_FIELDS: &[&str] = &[
+    "ip.checksum.status",
+    "tcp.checksum.status",
+    "udp.checksum.status",
+    "icmp.checksum.status",
+    "icmpv6.checksum.status",
+];
+
+#[test]
+fn tshark_accepts_every_kind_we_emit() {
+    if !pktkit_testkit::require_tool("tshark") {
+        return;
+    }
+    let kinds = kinds();
+    // Our pcapng writer: three interfaces, alternating directions, each packet's name as its comment.
+    let mut w = PcapngWriter::new(Vec::new()).unwrap();
+    let eth = w.add_interface(LinkType::ETHERNET).unwrap();
+    let raw4 = w.add_interface(LinkType::IPV4).unwrap();
+    let raw6 = w.add_interface(LinkType::IPV6).unwrap();
+    for (i, k) in kinds.iter().enumerate() {
+        let ifc = match k.link {
+            Link::Ethernet => eth,
+            Link::RawIpv4 => raw4,
+            Link::RawIpv6 => raw6,
+        };
+        let dir = if i % 2 == 0 {
+            Direction::Inbound
+        } else {
+            Direction::Outbound
+        };
+        let ts = 1_700_000_000_000_000_000 + i as u64 * 1_000_000_123;
+        w.write_packet(ifc, ts, &k.bytes, dir, Some(k.name))
+            .unwrap();
+    }
+    let file = w.into_inner();
+    let dir = std::env::temp_dir().join(format!("pktkit-tshark-emitters-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("kinds.pcapng");
+    std::fs::write(&path, &file).unwrap();
+
+    let mut fields: Vec<&str> = vec![
+        "frame.number",
+        "frame.comment",
+        "frame.packet_flags_direction",
+        "frame.time_epoch",
+        "frame.protocols",
+        "_ws.malformed",
+        "_ws.expert.severity",
+        "_ws.expert.message",
+    ];
+    fields.extend(CHECKSUM_FIELDS);
+    let extra: Vec<&str> = kinds
+        .iter()
+        .flat_map(|k| k.fields.iter().map(|(n, _)| *n))
+        .collect();
+    for e in &extra {
+        if !fields.contains(e) {
+            fields.push(e);
+        }
+    }
+    let mut cmd = Command::new("tshark");
+    cmd.args(["-n", "-r"]).arg(&path);
+    for pref in [
+        "ip.check_checksum:TRUE",
+        "tcp.check_checksum:TRUE",
+        "udp.check_checksum:TRUE",
+        "tcp.relative_sequence_numbers:FALSE",
+    ] {
+        cmd.args(["-o", pref]);
+    }
+    cmd.args([
+        "-T",
+        "fields",
+        "-E",
+        "separator=\t",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=|",
+    ]);
+    for fl in &fields {
+        cmd.args(["-e", fl]);
+    }
+    let out = cmd.output().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let rows: Vec<Vec<&str>> = stdout.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(
+        rows.len(),
+        kinds.len(),
+        "tshark read {} of {} packets",
+        rows.len(),
+        kinds.len()
+    );
+    let col = |name: &str| fields.iter().position(|f| *f == name).unwrap();
+    let mut failures = Vec::new();
+    for (i, (k, row)) in kinds.iter().zip(&rows).enumerate() {
+        let get = |name: &str| row[col(name)];
+        let mut fail = |m: String| failures.push(format!("#{} {}: {m}", i + 1, k.name));
+        if get("frame.comment") != k.name {
+            fail(format!("comment {:?}", get("frame.comment")));
+        }
+        let want_dir = if i % 2 == 0 { "1" } else { "2" };
+        if get("frame.packet_flags_direction")
+            .trim_start_matches("0x")
+            .trim_start_matches('0')
+            != want_dir
+        {
+            fail(format!(
+                "direction {:?}",
+                get("frame.packet_flags_direction")
+            ));
+        }
+        let want_time = format!(
+            "{}.{:09}",
+            1_700_000_000 + i as u64,
+            (i as u64 * 123) % 1_000_000_000
+        );
+        if get("frame.time_epoch") != want_time {
+            fail(format!("time {} want {want_time}", get("frame.time_epoch")));
+        }
+        if !get("frame.protocols").ends_with(k.protocols) {
+            fail(format!(
+                "protocols {} want …{}",
+                get("frame.protocols"),
+                k.protocols
+            ));
+        }
+        if !get("_ws.malformed").is_empty() {
+            fail(format!("malformed: {}", get("_ws.malformed")));
+        }
+        // Expert severities: chat 0x200000, note 0x400000, warn 0x600000, error 0x800000.
+        for (sev, msg) in get("_ws.expert.severity")
+            .split('|')
+            .zip(get("_ws.expert.message").split('|'))
+        {
+            if sev.parse::<u32>().is_ok_and(|s| s >= 0x80_0000) {
+                fail(format!("expert error: {msg}"));
+            }
+        }
+        for c in CHECKSUM_FIELDS {
+            for v in get(c).split('|').filter(|v| !v.is_empty()) {
+                if v != "1" {
+                    fail(format!("{c} = {v} (1 is good)"));
+                }
+            }
+        }
+        for (name, want) in &k.fields {
+            let got = get(name).split('|').next().unwrap_or("");
+            if got != want {
+                fail(format!("{name} = {got:?}, want {want:?}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
