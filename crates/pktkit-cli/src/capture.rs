@@ -38,6 +38,8 @@ pub struct CapturedPacket<'a> {
     pub interface: Option<u32>,
     /// Direction from the pcapng EPB flags.
     pub direction: Direction,
+    /// The pcapng packet comment.
+    pub comment: Option<&'a str>,
     /// The captured bytes.
     pub data: &'a [u8],
 }
@@ -116,6 +118,7 @@ impl<'a> Iterator for Packets<'a> {
                     orig_len: rec.orig_len,
                     interface: None,
                     direction: Direction::Unknown,
+                    comment: None,
                     data: rec.data,
                 })
             }
@@ -130,6 +133,7 @@ impl<'a> Iterator for Packets<'a> {
                     orig_len: p.orig_len,
                     interface: Some(p.interface_id),
                     direction: p.direction(),
+                    comment: p.comment,
                     data: p.data,
                 }
             }),

@@ -52,6 +52,7 @@ pub fn frame_info(p: &CapturedPacket<'_>) -> FrameInfo {
             Direction::Outbound => Some("out"),
             Direction::Unknown => None,
         },
+        comment: p.comment.map(str::to_owned),
     }
 }
 

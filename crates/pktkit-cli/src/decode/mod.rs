@@ -315,3 +315,146 @@ fn tcp_option(o: &TcpOption<'_>) -> TcpOptionLayer {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// scapy: Ether()/IP(flags="DF", id=4321)/TCP(sport=40000, dport=443, flags="SA",
+    /// seq=0xfffffff0, ack=12345, options=[MSS 1460, NOP, WScale 7, SAckOK,
+    /// Timestamp (123456, 654321), SAck (1000, 2000, 3000, 4000), EOL]).
+    static TCP_SYN_ACK: [u8; 94] = [
+        0x52, 0x54, 0x00, 0xab, 0xcd, 0xef, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x08, 0x00, 0x45,
+        0x00, 0x00, 0x50, 0x10, 0xe1, 0x40, 0x00, 0x40, 0x06, 0x15, 0xc5, 0x0a, 0x00, 0x00, 0x01,
+        0x0a, 0x00, 0x00, 0x02, 0x9c, 0x40, 0x01, 0xbb, 0xff, 0xff, 0xff, 0xf0, 0x00, 0x00, 0x30,
+        0x39, 0xf0, 0x12, 0xff, 0xff, 0x0b, 0x55, 0x00, 0x00, 0x02, 0x04, 0x05, 0xb4, 0x01, 0x03,
+        0x03, 0x07, 0x04, 0x02, 0x08, 0x0a, 0x00, 0x01, 0xe2, 0x40, 0x00, 0x09, 0xfb, 0xf1, 0x05,
+        0x12, 0x00, 0x00, 0x03, 0xe8, 0x00, 0x00, 0x07, 0xd0, 0x00, 0x00, 0x0b, 0xb8, 0x00, 0x00,
+        0x0f, 0xa0, 0x00, 0x00,
+    ];
+
+    /// scapy: Ether()/IPv6(hlim=255)/ICMPv6ND_NA(tgt="2001:db8::2", S=1, O=1)/ICMPv6NDOptDstLLAddr.
+    static NEIGHBOR_ADVERT: [u8; 86] = [
+        0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef, 0x86, 0xdd, 0x60,
+        0x00, 0x00, 0x00, 0x00, 0x20, 0x3a, 0xff, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x88, 0x00, 0x6b, 0x84, 0x60, 0x00,
+        0x00, 0x00, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x02, 0x02, 0x01, 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef,
+    ];
+
+    #[test]
+    fn tcp_with_every_option() {
+        let l = decode(LinkType::ETHERNET, &TCP_SYN_ACK, 94);
+        assert_eq!(l.error, None);
+        let ip = l.ipv4.unwrap();
+        assert_eq!(
+            (ip.id, ip.df, ip.ttl, ip.checksum_ok),
+            (4321, true, 64, true)
+        );
+        let t = l.tcp.unwrap();
+        assert_eq!(
+            (t.sport, t.dport, t.seq, t.ack),
+            (40000, 443, 0xffff_fff0, 12345)
+        );
+        assert_eq!(
+            (t.flags, t.window, t.checksum_ok),
+            (0x012, 65535, Some(true))
+        );
+        assert_eq!(
+            t.options,
+            vec![
+                TcpOptionLayer::Mss { value: 1460 },
+                TcpOptionLayer::Nop,
+                TcpOptionLayer::WindowScale { value: 7 },
+                TcpOptionLayer::SackPermitted,
+                TcpOptionLayer::Timestamp {
+                    tsval: 123_456,
+                    tsecr: 654_321
+                },
+                TcpOptionLayer::Sack {
+                    blocks: vec![[1000, 2000], [3000, 4000]]
+                },
+                TcpOptionLayer::Eol,
+            ]
+        );
+    }
+
+    #[test]
+    fn neighbor_advert() {
+        let l = decode(LinkType::ETHERNET, &NEIGHBOR_ADVERT, 86);
+        assert_eq!(l.error, None);
+        assert_eq!(l.eth.as_ref().unwrap().ethertype, 0x86dd);
+        let ip = l.ipv6.unwrap();
+        assert_eq!(
+            (ip.hop_limit, ip.next_header, ip.payload_len),
+            (255, 58, 32)
+        );
+        assert!(ip.ext.is_empty());
+        let i = l.icmpv6.unwrap();
+        assert_eq!((i.icmp_type, i.code, i.checksum_ok), (136, 0, Some(true)));
+    }
+
+    #[test]
+    fn raw_ip_link_types() {
+        let ip = &NEIGHBOR_ADVERT[14..];
+        for lt in [LinkType::RAW, LinkType::IPV6] {
+            let l = decode(lt, ip, ip.len() as u32);
+            assert!(l.eth.is_none());
+            assert_eq!(l.icmpv6.unwrap().icmp_type, 136);
+        }
+        let l = decode(LinkType::IPV4, &TCP_SYN_ACK[14..], 80);
+        assert_eq!(l.tcp.unwrap().dport, 443);
+        assert_eq!(
+            decode(LinkType(147), ip, 72).error.unwrap(),
+            ErrorLayer {
+                layer: "frame",
+                reason: "unsupported".into()
+            }
+        );
+    }
+
+    #[test]
+    fn bad_checksums_are_reported_not_fatal() {
+        let mut b = TCP_SYN_ACK;
+        b[24] ^= 0xff; // IPv4 header checksum
+        b[50] ^= 0xff; // TCP checksum
+        let l = decode(LinkType::ETHERNET, &b, 94);
+        assert_eq!(l.error, None);
+        assert!(!l.ipv4.unwrap().checksum_ok);
+        assert_eq!(l.tcp.unwrap().checksum_ok, Some(false));
+    }
+
+    #[test]
+    fn every_truncation_keeps_what_decoded() {
+        for n in 0..TCP_SYN_ACK.len() {
+            let l = decode(LinkType::ETHERNET, &TCP_SYN_ACK[..n], n as u32);
+            let e = l.error.expect("a cut packet is an error");
+            assert_eq!(e.reason, "truncated", "len {n}");
+            let want = match n {
+                0..14 => "eth",
+                14..34 => "ipv4",
+                _ => "tcp",
+            };
+            assert_eq!(e.layer, want, "len {n}");
+            assert_eq!(l.eth.is_some(), n >= 14);
+            assert_eq!(l.ipv4.is_some(), n >= 34);
+        }
+    }
+
+    #[test]
+    fn snap_length_cut_is_not_malformed() {
+        // The capture kept 60 of 94 bytes: the TCP header is cut by the snap length.
+        let l = decode(LinkType::ETHERNET, &TCP_SYN_ACK[..60], 94);
+        assert!(l.ipv4.is_some());
+        assert_eq!(l.error.unwrap().layer, "tcp");
+        // 74 of 86 bytes: 20 of the NA's 24-byte fixed part.
+        let l = decode(LinkType::ETHERNET, &NEIGHBOR_ADVERT[..74], 86);
+        assert_eq!(l.error.map(|e| e.layer), Some("icmpv6"));
+        assert!(l.ipv6.is_some());
+        let l = decode(LinkType::ETHERNET, &NEIGHBOR_ADVERT[..78], 86);
+        let i = l.icmpv6.expect("NA fixed part is in the 24 bytes kept");
+        assert_eq!(i.checksum_ok, None, "cannot verify a cut message");
+        assert_eq!(l.error, None);
+    }
+}

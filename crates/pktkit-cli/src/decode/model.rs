@@ -256,4 +256,7 @@ pub struct FrameInfo {
     /// `in` or `out`, from the pcapng EPB flags.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<&'static str>,
+    /// The pcapng packet comment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }

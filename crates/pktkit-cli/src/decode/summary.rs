@@ -59,6 +59,9 @@ pub fn line(frame: &FrameInfo, l: &Layers) -> String {
     if let Some(e) = &l.error {
         let _ = write!(s, " [malformed {}: {}]", e.layer, e.reason);
     }
+    if let Some(c) = &frame.comment {
+        let _ = write!(s, " # {}", c.escape_debug());
+    }
     s
 }
 
@@ -92,7 +95,7 @@ fn body(s: &mut String, l: &Layers) {
     } else if let Some(u) = &l.udp {
         let _ = write!(
             s,
-            "{src}.{} > {dst}.{}: UDP, length {}",
+            "{src}.{} > {dst}.{}: UDP, payload {}",
             u.sport,
             u.dport,
             u.len.saturating_sub(8)
@@ -212,5 +215,141 @@ fn icmpv6_name(i: &IcmpLayer) -> String {
         (136, _) => "neighbor advertisement".to_owned(),
         (137, _) => "redirect".to_owned(),
         (t, c) => format!("type {t} code {c}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::{ErrorLayer, EthLayer, Ipv4Layer, Ipv6ExtLayer, Ipv6Layer, UdpLayer};
+    use super::*;
+
+    fn frame(direction: Option<&'static str>) -> FrameInfo {
+        FrameInfo {
+            number: 1,
+            time: "1.000000500".into(),
+            len: 99,
+            caplen: 99,
+            interface: None,
+            direction,
+            comment: None,
+        }
+    }
+
+    fn v4() -> Ipv4Layer {
+        Ipv4Layer {
+            src: [10, 0, 0, 1].into(),
+            dst: [10, 0, 0, 2].into(),
+            ttl: 64,
+            proto: 6,
+            len: 80,
+            id: 1,
+            df: false,
+            mf: false,
+            frag_offset: 0,
+            checksum_ok: true,
+        }
+    }
+
+    #[test]
+    fn tcp_line_like_tcpdump() {
+        let l = Layers {
+            eth: Some(EthLayer {
+                src: "a".into(),
+                dst: "b".into(),
+                ethertype: 0x0800,
+                vlan: vec![100, 20],
+            }),
+            ipv4: Some(v4()),
+            tcp: Some(TcpLayer {
+                sport: 40000,
+                dport: 443,
+                seq: 7,
+                ack: 9,
+                flags: 0x012,
+                window: 512,
+                options: vec![
+                    TcpOptionLayer::Mss { value: 1460 },
+                    TcpOptionLayer::SackPermitted,
+                    TcpOptionLayer::Timestamp { tsval: 1, tsecr: 2 },
+                    TcpOptionLayer::Nop,
+                    TcpOptionLayer::WindowScale { value: 7 },
+                    TcpOptionLayer::Sack {
+                        blocks: vec![[1, 2], [3, 4]],
+                    },
+                ],
+                checksum_ok: Some(false),
+            }),
+            ..Layers::default()
+        };
+        assert_eq!(
+            line(&frame(Some("in")), &l),
+            "1.000000500 In vlan 100.20: IP 10.0.0.1.40000 > 10.0.0.2.443: Flags [S.], seq 7, ack 9, \
+             win 512, options [mss 1460,sackOK,TS val 1 ecr 2,nop,wscale 7,sack 2 {1:2}{3:4}], \
+             length 99 [bad tcp cksum]"
+        );
+    }
+
+    #[test]
+    fn ipv6_fragment_and_error() {
+        let l = Layers {
+            ipv6: Some(Ipv6Layer {
+                src: "2001:db8::1".parse().unwrap(),
+                dst: "2001:db8::2".parse().unwrap(),
+                hop_limit: 1,
+                next_header: 44,
+                payload_len: 8,
+                ext: vec![Ipv6ExtLayer {
+                    kind: "fragment",
+                    next_header: 17,
+                    len: 8,
+                    frag_offset: Some(1448),
+                    mf: Some(true),
+                    id: Some(5),
+                    routing_type: None,
+                    segments_left: None,
+                }],
+            }),
+            error: Some(ErrorLayer {
+                layer: "ipv6",
+                reason: "truncated".into(),
+            }),
+            ..Layers::default()
+        };
+        assert_eq!(
+            line(&frame(Some("out")), &l),
+            "1.000000500 Out IP6 2001:db8::1 > 2001:db8::2: frag (id 5, offset 1448+), next header 17, \
+             length 99 [malformed ipv6: truncated]"
+        );
+    }
+
+    #[test]
+    fn udp_and_unknown_ethertype() {
+        let l = Layers {
+            ipv4: Some(Ipv4Layer { proto: 17, ..v4() }),
+            udp: Some(UdpLayer {
+                sport: 53,
+                dport: 5353,
+                len: 20,
+                checksum_ok: None,
+            }),
+            ..Layers::default()
+        };
+        assert_eq!(
+            line(&frame(None), &l),
+            "1.000000500 IP 10.0.0.1.53 > 10.0.0.2.5353: UDP, payload 12, length 99"
+        );
+        let l = Layers {
+            eth: Some(EthLayer {
+                src: "52:54:00:00:00:01".into(),
+                dst: "ff:ff:ff:ff:ff:ff".into(),
+                ethertype: 0x88cc,
+                vlan: vec![],
+            }),
+            ..Layers::default()
+        };
+        assert_eq!(
+            line(&frame(None), &l),
+            "1.000000500 52:54:00:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype 0x88cc, length 99"
+        );
     }
 }

@@ -78,3 +78,7 @@ good = stamp([E()/IP(src="10.0.0.1", dst="10.0.0.2")/UDP(sport=1, dport=2)/(b"a"
 wrpcap("cut.pcap", good)
 b = open("cut.pcap", "rb").read()
 open("cut.pcap", "wb").write(b[:-7])
+
+# The same packets cut to 60 bytes by a snap length (needs editcap, from Wireshark).
+import subprocess
+subprocess.run(["editcap", "-s", "60", "kinds.pcap", "snap60.pcap"], check=True)
