@@ -64,7 +64,7 @@
 //! with a 4-byte address-family prefix) fits as a `cfg(target_os = "macos")`
 //! `utun` module beside [`Tun`] with the same builder shape; nothing here
 //! assumes Linux outside `sys`, `builder` and `netlink`.
-#![deny(missing_docs, unreachable_pub)]
+#![deny(missing_docs, unreachable_pub, unsafe_code)]
 #![cfg(target_os = "linux")]
 
 mod builder;
@@ -73,6 +73,7 @@ pub mod gso;
 mod netlink;
 mod offload;
 mod queue;
+#[allow(unsafe_code)] // the ioctls; every block has a SAFETY comment
 mod sys;
 mod tap;
 mod tun;
