@@ -722,3 +722,117 @@ fn tshark_accepts_every_kind_we_emit() {
         failures.join("\n")
     );
 }
+
+/// Our pcap writers (little-endian nanoseconds through `io::Write`, big-endian
+/// microseconds into a buffer, raw-IP and Ethernet link types) read by tshark.
+#[test]
+fn tshark_reads_our_pcap_writers() {
+    use pktkit_wire::pcap::{
+        Endian, PcapHeader, PcapRecord, PcapSliceWriter, PcapWriter, TsPrecision,
+    };
+    if !pktkit_testkit::require_tool("tshark") {
+        return;
+    }
+    let kinds = kinds();
+    let dir = std::env::temp_dir().join(format!("pktkit-tshark-pcap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pick = |link: Link| kinds.iter().filter(move |k| k.link == link);
+
+    // Ethernet, little-endian, nanoseconds.
+    let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, TsPrecision::Nano).unwrap();
+    let eth: Vec<&Kind> = pick(Link::Ethernet).collect();
+    for (i, k) in eth.iter().enumerate() {
+        w.write_packet(1_600_000_000_123_456_789 + i as u64, &k.bytes)
+            .unwrap();
+    }
+    let le = dir.join("le_nano.pcap");
+    std::fs::write(&le, w.into_inner()).unwrap();
+
+    // Raw IPv4 (LINKTYPE_RAW), big-endian, microseconds, the last record cut to 20 bytes.
+    let raw: Vec<&Kind> = pick(Link::RawIpv4).collect();
+    let mut header = PcapHeader::new(LinkType::RAW, TsPrecision::Micro);
+    header.endian = Endian::Big;
+    let mut buf = vec![0u8; 24 + raw.iter().map(|k| 16 + k.bytes.len()).sum::<usize>()];
+    let mut sw = PcapSliceWriter::new(&mut buf, &header).unwrap();
+    for (i, k) in raw.iter().enumerate() {
+        let cut = if i + 1 == raw.len() {
+            20
+        } else {
+            k.bytes.len()
+        };
+        sw.push(&PcapRecord {
+            ts_sec: 1_600_000_000 + i as u32,
+            ts_frac: 999_999,
+            orig_len: k.bytes.len() as u32,
+            data: &k.bytes[..cut],
+        })
+        .unwrap();
+    }
+    let n = sw.len();
+    let be = dir.join("be_micro.pcap");
+    std::fs::write(&be, &buf[..n]).unwrap();
+
+    let read = |path: &std::path::Path| -> Vec<String> {
+        let out = Command::new("tshark")
+            .args(["-n", "-r"])
+            .arg(path)
+            .args([
+                "-T",
+                "fields",
+                "-E",
+                "separator=,",
+                "-e",
+                "frame.time_epoch",
+                "-e",
+                "frame.len",
+                "-e",
+                "frame.cap_len",
+                "-e",
+                "frame.protocols",
+                "-e",
+                "_ws.malformed",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    };
+    let le_rows = read(&le);
+    let be_rows = read(&be);
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    assert_eq!(le_rows.len(), eth.len());
+    for (i, (row, k)) in le_rows.iter().zip(&eth).enumerate() {
+        let len = k.bytes.len();
+        let want = format!("1600000000.{:09},{len},{len},", 123_456_789 + i);
+        assert!(row.starts_with(&want), "{row} vs {want}");
+        assert!(
+            row.ends_with(&format!("{},", k.protocols)),
+            "{row}: {}",
+            k.name
+        );
+    }
+    assert_eq!(be_rows.len(), raw.len());
+    for (i, (row, k)) in be_rows.iter().zip(&raw).enumerate() {
+        let cap = if i + 1 == raw.len() {
+            20
+        } else {
+            k.bytes.len()
+        };
+        let want = format!(
+            "{}.999999000,{},{cap},raw:ip",
+            1_600_000_000 + i,
+            k.bytes.len()
+        );
+        assert!(row.starts_with(&want), "{row} vs {want}");
+        assert!(row.ends_with(','), "malformed: {row}");
+    }
+}
