@@ -17,7 +17,9 @@ use netlink_packet_core::{
     NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage,
     NetlinkPayload,
 };
-use netlink_packet_route::address::{AddressAttribute, AddressMessage};
+use netlink_packet_route::address::{
+    AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage,
+};
 use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
@@ -364,6 +366,23 @@ impl Netlink {
     /// with `EEXIST` if it is already there.
     pub fn add_address(&mut self, index: u32, addr: IpPrefix) -> Result<()> {
         let m = Self::address_message(index, addr);
+        self.request(
+            "add address",
+            RouteNetlinkMessage::NewAddress(m),
+            NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+        )?;
+        Ok(())
+    }
+
+    /// [`Netlink::add_address`] without IPv6 Duplicate Address Detection
+    /// (`IFA_F_NODAD`): the address is usable at once instead of after about a
+    /// second of probing. For point-to-point links and test labs where no
+    /// other host can hold the address.
+    pub fn add_address_no_dad(&mut self, index: u32, addr: IpPrefix) -> Result<()> {
+        let mut m = Self::address_message(index, addr);
+        m.header.flags = AddressHeaderFlags::Nodad;
+        m.attributes
+            .push(AddressAttribute::Flags(AddressFlags::Nodad));
         self.request(
             "add address",
             RouteNetlinkMessage::NewAddress(m),
