@@ -53,6 +53,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out.flush()?;
             match report.error {
                 None => Ok(ExitCode::SUCCESS),
+                Some(e) if e.record.is_none() && e.error == pktkit_wire::WireError::BadVersion => {
+                    eprintln!(
+                        "pktkit: {}: not a pcap or pcapng file ({e})",
+                        file.display()
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
                 Some(e) => {
                     eprintln!(
                         "pktkit: {}: {} packets decoded, then {e}",
