@@ -106,16 +106,11 @@ fn rx_udp(c: &mut Criterion) {
             Ok(())
         }));
         place(&name, &ns, "10.80.0.1/24");
-        ns.run(&[
-            "ip",
-            "neigh",
-            "add",
-            "10.80.0.2",
-            "lladdr",
-            "02:00:00:00:00:02",
-            "dev",
-            &name,
-        ]);
+        let mut nl = Netlink::in_netns(ns.path()).unwrap();
+        let idx = nl.link_index(&name).unwrap();
+        let mac = pktkit_wire::MacAddr::new(2, 0, 0, 0, 0, 2);
+        nl.add_neighbour(idx, Ipv4Addr::new(10, 80, 0, 2).into(), mac)
+            .unwrap();
         // One sender per queue, each with 8 flows (sockets) the kernel hashes to queues.
         let senders: Vec<Vec<UdpSocket>> = ns.enter(|| {
             (0..queues)

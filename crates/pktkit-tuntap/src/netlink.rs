@@ -1,6 +1,6 @@
 //! [`Netlink`]: interface configuration over rtnetlink, so users never shell out
 //! to `ip`: link up/down, MTU, MAC, network namespace, addresses (IPv4/IPv6),
-//! routes, deleting links.
+//! routes, static neighbours, deleting links.
 //!
 //! Synchronous (a blocking `NETLINK_ROUTE` socket; messages built with
 //! `netlink-packet-route`), so no async runtime is needed. A `Netlink` acts on
@@ -21,6 +21,9 @@ use netlink_packet_route::address::{
     AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage,
 };
 use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
+use netlink_packet_route::neighbour::{
+    NeighbourAddress, NeighbourAttribute, NeighbourMessage, NeighbourState,
+};
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
 };
@@ -432,6 +435,29 @@ impl Netlink {
             }
         }
         Ok(out)
+    }
+
+    /// Adds a permanent neighbour (ARP / NDP) entry: `ip` is at `mac` on the
+    /// interface, so the kernel sends to it without resolving first.
+    pub fn add_neighbour(&mut self, index: u32, ip: IpAddr, mac: MacAddr) -> Result<()> {
+        let mut m = NeighbourMessage::default();
+        m.header.ifindex = index;
+        m.header.state = NeighbourState::Permanent;
+        m.header.kind = RouteType::Unicast;
+        let (family, dst) = match ip {
+            IpAddr::V4(a) => (AddressFamily::Inet, NeighbourAddress::Inet(a)),
+            IpAddr::V6(a) => (AddressFamily::Inet6, NeighbourAddress::Inet6(a)),
+        };
+        m.header.family = family;
+        m.attributes.push(NeighbourAttribute::Destination(dst));
+        m.attributes
+            .push(NeighbourAttribute::LinkLayerAddress(mac.0.to_vec()));
+        self.request(
+            "add neighbour",
+            RouteNetlinkMessage::NewNeighbour(m),
+            NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+        )?;
+        Ok(())
     }
 
     fn route_message(r: &Route) -> RouteMessage {
