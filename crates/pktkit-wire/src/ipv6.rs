@@ -38,6 +38,7 @@
 
 use core::net::Ipv6Addr;
 
+use crate::ipv6_ext::{self, ExtHeaders};
 use crate::{IpProtocol, Result, WireError};
 
 /// Length of the IPv6 fixed header.
@@ -172,6 +173,21 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Ipv6Packet<&'a T> {
         let d = self.buffer.as_ref();
         let end = self.total_len().min(d.len());
         &d[HEADER_LEN.min(end)..end]
+    }
+
+    /// The extension headers after the fixed header, in order (see [`crate::ipv6_ext`]).
+    pub fn ext_headers(&self) -> ExtHeaders<'a> {
+        ExtHeaders::new(self.next_header(), self.payload())
+    }
+
+    /// The upper-layer protocol and its bytes, after any extension headers.
+    ///
+    /// Errors as [`ipv6_ext::upper_layer`]: a malformed chain, or
+    /// [`WireError::Unsupported`] for a non-first fragment.
+    pub fn upper_layer(&self) -> Result<(IpProtocol, &'a [u8])> {
+        let payload = self.payload();
+        let (protocol, offset) = ipv6_ext::upper_layer(self.next_header(), payload)?;
+        Ok((protocol, &payload[offset..]))
     }
 }
 
@@ -462,6 +478,26 @@ mod tests {
         );
         // an unchecked view clamps instead of panicking
         assert_eq!(Ipv6Packet::new_unchecked(&buf[..]).payload().len(), 12);
+    }
+
+    #[test]
+    fn upper_layer_through_extension_headers() {
+        let p = Ipv6Packet::new_checked(&PACKET_BYTES[..]).unwrap();
+        assert_eq!(p.ext_headers().count(), 0);
+        assert_eq!(p.upper_layer(), Ok((IpProtocol::UDP, &PAYLOAD_BYTES[..])));
+        // The same UDP datagram behind a destination options header (Pad1 x 6).
+        let mut buf = [0u8; 60];
+        buf[..40].copy_from_slice(&PACKET_BYTES[..40]);
+        buf[5] = 20;
+        buf[6] = IpProtocol::IPV6_OPTS.0;
+        buf[40] = IpProtocol::UDP.0;
+        buf[48..].copy_from_slice(&PAYLOAD_BYTES);
+        let p = Ipv6Packet::new_checked(&buf[..]).unwrap();
+        assert_eq!(p.ext_headers().count(), 1);
+        assert_eq!(p.upper_layer(), Ok((IpProtocol::UDP, &PAYLOAD_BYTES[..])));
+        buf[41] = 2; // header now claims 24 bytes, more than the 20-byte payload
+        let p = Ipv6Packet::new_checked(&buf[..]).unwrap();
+        assert_eq!(p.upper_layer(), Err(WireError::Truncated));
     }
 
     #[test]
