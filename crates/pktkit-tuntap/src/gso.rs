@@ -152,6 +152,22 @@ fn layout(buf: &[u8], link: Link, want_tcp: bool) -> Result<Layout, GsoError> {
     })
 }
 
+/// Where the payload of a GSO frame lies (after all headers, up to the end of
+/// the IP packet): what [`segment`] cuts into `gso_size` pieces.
+pub fn payload_range(
+    buf: &[u8],
+    link: Link,
+    gso: &VirtioNetRepr,
+) -> Result<std::ops::Range<usize>, GsoError> {
+    let want_tcp = match gso.gso_type {
+        GsoType::TcpV4 | GsoType::TcpV6 => true,
+        GsoType::UdpL4 => false,
+        _ => return Err(GsoError::Unsupported),
+    };
+    let l = layout(buf, link, want_tcp)?;
+    Ok(l.payload..l.end)
+}
+
 /// Cuts one GSO frame into segments of at most `gso.gso_size` payload bytes and
 /// hands each, fully checksummed, to `emit` (built in `scratch`, which is
 /// reused). Returns the number of segments.

@@ -69,6 +69,8 @@
 
 mod builder;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gso;
 mod netlink;
 mod offload;
