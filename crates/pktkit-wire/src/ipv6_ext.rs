@@ -408,8 +408,8 @@ impl<'a> Ipv6Option<'a> {
     /// Reads the option at the start of `bytes`, returning it and its length.
     ///
     /// Errors: [`WireError::Truncated`] when the option runs past `bytes`,
-    /// [`WireError::BadOption`] for a Router Alert whose length is not 2, or an
-    /// unknown option that claims type 0 / 1 semantics it cannot have.
+    /// [`WireError::BadOption`] for a Router Alert whose length is not 2
+    /// (RFC 2711 §2.1).
     pub fn parse(bytes: &'a [u8]) -> Result<(Ipv6Option<'a>, usize)> {
         let Some(&kind) = bytes.first() else {
             return Err(WireError::Truncated);

@@ -1,6 +1,7 @@
 //! Round trips: for every IPv6 / extension header / ICMPv6 / NDP value,
 //! `parse(emit(r)) == r`, emitting into junk-filled buffers so that a field the
-//! emitter forgets shows up.
+//! emitter forgets shows up. Every emitted ICMPv6 checksum is also verified by
+//! smoltcp and etherparse.
 
 use std::net::Ipv6Addr;
 
@@ -200,6 +201,17 @@ fn icmpv6_round_trip(repr: &Icmpv6Repr<'_>, src: Ipv6Addr, dst: Ipv6Addr) {
     let p = Icmpv6Packet::new_checked(&buf[..n]).unwrap();
     assert!(p.verify_checksum(src, dst));
     assert_eq!(Icmpv6Repr::parse(&p).as_ref(), Ok(repr));
+    // Two independent checksum implementations agree with the one we filled.
+    let sm = smoltcp::wire::Icmpv6Packet::new_unchecked(&buf[..n]);
+    assert!(
+        sm.verify_checksum(&src, &dst),
+        "smoltcp rejects our checksum"
+    );
+    let ep = etherparse::Icmpv6Slice::from_slice(&buf[..n]).unwrap();
+    assert!(
+        ep.is_checksum_valid(src.octets(), dst.octets()),
+        "etherparse rejects our checksum"
+    );
     // One byte short is refused, not truncated.
     if n > 0 {
         let mut short = vec![0u8; n - 1];
