@@ -1,0 +1,361 @@
+//! TCP bulk transfer between two engines over an in-memory IPv4 link, no
+//! loss: pktkit-tcp's `Connection` pair beside two smoltcp TCP sockets on two
+//! smoltcp interfaces doing the same, with the same MSS and buffer sizes.
+//! Each iteration moves 4 MiB from one side to the other (the data is
+//! written, segmented, checksummed, delivered, acknowledged and read).
+#![allow(missing_docs)]
+
+use std::collections::VecDeque;
+use std::hint::black_box;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use pktkit_tcp::{Config, Connection};
+use smoltcp::iface::{Config as IfaceConfig, Interface, SocketHandle, SocketSet};
+use smoltcp::phy::{Device, DeviceCapabilities, Medium};
+use smoltcp::socket::tcp;
+use smoltcp::time::Instant as SmolInstant;
+use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr};
+
+const CHUNK: usize = 4 * 1024 * 1024;
+const BUFFER: usize = 1024 * 1024;
+
+// ----- pktkit ---------------------------------------------------------------
+
+struct OursPair {
+    a: Connection,
+    b: Connection,
+    now: Instant,
+    tx: Vec<u8>,
+    data: Vec<u8>,
+    sink: Vec<u8>,
+}
+
+impl OursPair {
+    fn new(mss: u16) -> OursPair {
+        let t0 = Instant::now();
+        let cfg = Config {
+            mss,
+            send_buffer: BUFFER,
+            recv_buffer: BUFFER,
+            ..Config::default()
+        };
+        let sa: SocketAddr = "10.0.0.1:40000".parse().unwrap();
+        let sb: SocketAddr = "10.0.0.2:80".parse().unwrap();
+        let mut listener = pktkit_tcp::Listener::new(
+            sb,
+            pktkit_tcp::ListenerConfig {
+                connection: cfg.clone(),
+                ..Default::default()
+            },
+            [1; 16],
+            t0,
+        );
+        let mut a = Connection::connect(cfg, sa, sb, 1, t0).unwrap();
+        let mut tx = vec![0u8; usize::from(mss) + 200];
+        let mut b = None;
+        for _ in 0..10 {
+            while let Some(t) = a.poll_transmit(t0, &mut tx) {
+                listener.handle_packet(t0, &tx[..t.len]);
+            }
+            while let Some(t) = listener.poll_transmit(t0, &mut tx) {
+                a.handle_packet(t0, &tx[..t.len]);
+            }
+            if let Some(c) = listener.accept() {
+                b = Some(c);
+                break;
+            }
+        }
+        let b = b.expect("handshake");
+        OursPair {
+            a,
+            b,
+            now: t0,
+            tx,
+            data: vec![0x5a; 256 * 1024],
+            sink: vec![0; 256 * 1024],
+        }
+    }
+
+    fn transfer(&mut self, bytes: usize) {
+        let (mut sent, mut read) = (0, 0);
+        while read < bytes {
+            let mut moved = false;
+            while sent < bytes {
+                let n = self
+                    .a
+                    .send(&self.data[..(bytes - sent).min(self.data.len())])
+                    .unwrap();
+                if n == 0 {
+                    break;
+                }
+                sent += n;
+            }
+            while let Some(t) = self.a.poll_transmit(self.now, &mut self.tx) {
+                self.b.handle_packet(self.now, &self.tx[..t.len]);
+                moved = true;
+            }
+            loop {
+                let n = self.b.recv(&mut self.sink).unwrap();
+                if n == 0 {
+                    break;
+                }
+                read += n;
+            }
+            while let Some(t) = self.b.poll_transmit(self.now, &mut self.tx) {
+                self.a.handle_packet(self.now, &self.tx[..t.len]);
+                moved = true;
+            }
+            if !moved {
+                let next = [self.a.poll_timeout(), self.b.poll_timeout()]
+                    .into_iter()
+                    .flatten()
+                    .min();
+                self.now = next
+                    .unwrap_or(self.now + Duration::from_millis(1))
+                    .max(self.now);
+                self.a.handle_timeout(self.now);
+                self.b.handle_timeout(self.now);
+            }
+        }
+        black_box(&self.sink);
+    }
+}
+
+// ----- smoltcp --------------------------------------------------------------
+
+/// A device whose packets are moved (not copied) between two interfaces,
+/// with recycled buffers so that smoltcp is not charged for allocations.
+struct Pipe {
+    inbox: VecDeque<Vec<u8>>,
+    outbox: VecDeque<Vec<u8>>,
+    free: Vec<Vec<u8>>,
+    mtu: usize,
+}
+
+struct Rx<'a> {
+    buf: Vec<u8>,
+    free: &'a mut Vec<Vec<u8>>,
+}
+struct Tx<'a> {
+    buf: Vec<u8>,
+    out: &'a mut VecDeque<Vec<u8>>,
+}
+
+impl smoltcp::phy::RxToken for Rx<'_> {
+    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
+        let r = f(&self.buf);
+        self.free.push(self.buf);
+        r
+    }
+}
+
+impl smoltcp::phy::TxToken for Tx<'_> {
+    fn consume<R, F: FnOnce(&mut [u8]) -> R>(mut self, len: usize, f: F) -> R {
+        self.buf.resize(len, 0);
+        let r = f(&mut self.buf);
+        self.out.push_back(self.buf);
+        r
+    }
+}
+
+impl Device for Pipe {
+    type RxToken<'a> = Rx<'a>;
+    type TxToken<'a> = Tx<'a>;
+
+    fn receive(&mut self, _: SmolInstant) -> Option<(Rx<'_>, Tx<'_>)> {
+        let buf = self.inbox.pop_front()?;
+        let txbuf = self.free.pop().unwrap_or_default();
+        Some((
+            Rx {
+                buf,
+                free: &mut self.free,
+            },
+            Tx {
+                buf: txbuf,
+                out: &mut self.outbox,
+            },
+        ))
+    }
+
+    fn transmit(&mut self, _: SmolInstant) -> Option<Tx<'_>> {
+        let buf = self.free.pop().unwrap_or_default();
+        Some(Tx {
+            buf,
+            out: &mut self.outbox,
+        })
+    }
+
+    fn capabilities(&self) -> DeviceCapabilities {
+        let mut c = DeviceCapabilities::default();
+        c.medium = Medium::Ip;
+        c.max_transmission_unit = self.mtu;
+        c
+    }
+}
+
+struct SmolSide {
+    iface: Interface,
+    dev: Pipe,
+    sockets: SocketSet<'static>,
+    handle: SocketHandle,
+}
+
+impl SmolSide {
+    fn new(addr: [u8; 4], mtu: usize) -> SmolSide {
+        let mut dev = Pipe {
+            inbox: VecDeque::new(),
+            outbox: VecDeque::new(),
+            free: Vec::new(),
+            mtu,
+        };
+        let mut cfg = IfaceConfig::new(HardwareAddress::Ip);
+        cfg.random_seed = u64::from(addr[3]);
+        let mut iface = Interface::new(cfg, &mut dev, SmolInstant::from_micros(0));
+        iface.update_ip_addrs(|a| {
+            a.push(IpCidr::new(
+                IpAddress::v4(addr[0], addr[1], addr[2], addr[3]),
+                24,
+            ))
+            .unwrap()
+        });
+        let sock = tcp::Socket::new(
+            tcp::SocketBuffer::new(vec![0; BUFFER]),
+            tcp::SocketBuffer::new(vec![0; BUFFER]),
+        );
+        let mut sockets = SocketSet::new(vec![]);
+        let handle = sockets.add(sock);
+        SmolSide {
+            iface,
+            dev,
+            sockets,
+            handle,
+        }
+    }
+}
+
+struct SmolPair {
+    a: SmolSide,
+    b: SmolSide,
+    now: SmolInstant,
+    data: Vec<u8>,
+    sink: Vec<u8>,
+}
+
+impl SmolPair {
+    fn new(mss: u16) -> SmolPair {
+        let mtu = usize::from(mss) + 40;
+        let mut a = SmolSide::new([10, 0, 0, 1], mtu);
+        let mut b = SmolSide::new([10, 0, 0, 2], mtu);
+        b.sockets
+            .get_mut::<tcp::Socket<'static>>(b.handle)
+            .listen(80)
+            .unwrap();
+        let cx = a.iface.context();
+        a.sockets
+            .get_mut::<tcp::Socket<'static>>(a.handle)
+            .connect(cx, (IpAddress::v4(10, 0, 0, 2), 80), 40000)
+            .unwrap();
+        let mut p = SmolPair {
+            a,
+            b,
+            now: SmolInstant::from_micros(0),
+            data: vec![0x5a; 256 * 1024],
+            sink: vec![0; 256 * 1024],
+        };
+        for _ in 0..10 {
+            p.step();
+        }
+        assert!(
+            p.a.sockets
+                .get::<tcp::Socket<'static>>(p.a.handle)
+                .may_send(),
+            "smoltcp handshake"
+        );
+        p
+    }
+
+    /// Polls both interfaces and moves packets; true when something moved.
+    fn step(&mut self) -> bool {
+        self.a
+            .iface
+            .poll(self.now, &mut self.a.dev, &mut self.a.sockets);
+        let mut moved = !self.a.dev.outbox.is_empty();
+        self.b.dev.inbox.extend(self.a.dev.outbox.drain(..));
+        self.b
+            .iface
+            .poll(self.now, &mut self.b.dev, &mut self.b.sockets);
+        moved |= !self.b.dev.outbox.is_empty();
+        self.a.dev.inbox.extend(self.b.dev.outbox.drain(..));
+        moved
+    }
+
+    fn transfer(&mut self, bytes: usize) {
+        let (mut sent, mut read) = (0, 0);
+        while read < bytes {
+            {
+                let s = self
+                    .a
+                    .sockets
+                    .get_mut::<tcp::Socket<'static>>(self.a.handle);
+                while sent < bytes {
+                    let n = s
+                        .send_slice(&self.data[..(bytes - sent).min(self.data.len())])
+                        .unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    sent += n;
+                }
+            }
+            let moved = self.step();
+            {
+                let s = self
+                    .b
+                    .sockets
+                    .get_mut::<tcp::Socket<'static>>(self.b.handle);
+                loop {
+                    let n = s.recv_slice(&mut self.sink).unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    read += n;
+                }
+            }
+            if !moved {
+                let da = self.a.iface.poll_delay(self.now, &self.a.sockets);
+                let db = self.b.iface.poll_delay(self.now, &self.b.sockets);
+                let d = [da, db]
+                    .into_iter()
+                    .flatten()
+                    .min()
+                    .unwrap_or(smoltcp::time::Duration::from_millis(1));
+                self.now += d.max(smoltcp::time::Duration::from_micros(1));
+            }
+        }
+        black_box(&self.sink);
+    }
+}
+
+fn tcp_bulk(c: &mut Criterion) {
+    for mss in [1460u16, 8960, 65_495] {
+        let mut g = c.benchmark_group(format!("tcp/bulk/mss-{mss}"));
+        g.throughput(Throughput::Bytes(CHUNK as u64));
+        g.sample_size(10);
+        g.warm_up_time(Duration::from_secs(1));
+        g.measurement_time(Duration::from_secs(3));
+        let mut ours = OursPair::new(mss);
+        g.bench_function(BenchmarkId::from_parameter("pktkit"), |b| {
+            b.iter(|| ours.transfer(CHUNK))
+        });
+        let mut theirs = SmolPair::new(mss);
+        g.bench_function(BenchmarkId::from_parameter("smoltcp"), |b| {
+            b.iter(|| theirs.transfer(CHUNK))
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, tcp_bulk);
+criterion_main!(benches);
