@@ -120,6 +120,17 @@ pub(crate) fn open_queues(kind: Kind, c: &Config) -> Result<Opened> {
             "the virtio-net header is 10 to 64 bytes long",
         ));
     }
+    let o = c.offloads;
+    if o.contains(Offloads::USO4) != o.contains(Offloads::USO6) {
+        return Err(Error::Config(
+            "USO4 and USO6 go together: the kernel takes both or neither",
+        ));
+    }
+    if !o.is_empty() && !o.contains(Offloads::CSUM) {
+        return Err(Error::Config(
+            "TSO/USO offloads need Offloads::CSUM (large segments carry partial checksums)",
+        ));
+    }
     let exists = interface_exists(&c.name);
     match c.mode {
         OpenMode::Create if exists => {
@@ -208,8 +219,12 @@ pub(crate) fn open_queues(kind: Kind, c: &Config) -> Result<Opened> {
                 }
             }
             if c.vnet_hdr {
-                sys::tunsetoffload(&fd, c.offloads.bits())
-                    .map_err(|e| Error::sys("TUNSETOFFLOAD", e))?;
+                sys::tunsetoffload(&fd, c.offloads.bits()).map_err(|e| match e {
+                    Errno::EINVAL => Error::Unsupported {
+                        feature: "the requested offloads (TUNSETOFFLOAD refused them)",
+                    },
+                    e => Error::sys("TUNSETOFFLOAD", e),
+                })?;
             }
             if let Some(uid) = c.owner {
                 sys::tunsetowner(&fd, uid).map_err(|e| Error::sys("TUNSETOWNER", e))?;
@@ -414,11 +429,22 @@ mod tests {
             ..Config::new("pk0")
         };
         assert!(matches!(open_queues(Kind::Tap, &c), Err(Error::Config(_))));
-        let c = Config {
-            offloads: Offloads::CSUM,
-            ..Config::new("pk0")
-        };
-        assert!(matches!(open_queues(Kind::Tap, &c), Err(Error::Config(_))));
+        let bad = [
+            (false, Offloads::CSUM),                 // offloads without vnet_hdr
+            (true, Offloads::TSO4),                  // TSO without CSUM
+            (true, Offloads::CSUM | Offloads::USO4), // USO4 without USO6
+        ];
+        for (vnet_hdr, offloads) in bad {
+            let c = Config {
+                vnet_hdr,
+                offloads,
+                ..Config::new("pk0")
+            };
+            assert!(
+                matches!(open_queues(Kind::Tap, &c), Err(Error::Config(_))),
+                "{offloads}"
+            );
+        }
     }
 
     #[test]

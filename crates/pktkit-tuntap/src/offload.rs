@@ -29,9 +29,10 @@ impl Offloads {
     pub const TSO6: Offloads = Offloads(libc::TUN_F_TSO6);
     /// `TUN_F_TSO_ECN`: TSO segments with CWR set.
     pub const TSO_ECN: Offloads = Offloads(libc::TUN_F_TSO_ECN);
-    /// `TUN_F_USO4`: UDP/IPv4 segmentation (needs `CSUM`).
+    /// `TUN_F_USO4`: UDP/IPv4 segmentation (needs `CSUM`; the kernel takes it
+    /// only together with `USO6`).
     pub const USO4: Offloads = Offloads(libc::TUN_F_USO4);
-    /// `TUN_F_USO6`: UDP/IPv6 segmentation (needs `CSUM`).
+    /// `TUN_F_USO6`: UDP/IPv6 segmentation (needs `CSUM`, and `USO4` with it).
     pub const USO6: Offloads = Offloads(libc::TUN_F_USO6);
     /// What this crate can segment in software: checksum, TSO v4/v6 (+ECN), USO v4/v6.
     pub const ALL: Offloads = Offloads(
