@@ -54,6 +54,11 @@ impl Offloads {
         self.0 & other.0 == other.0
     }
 
+    /// Both sets together (`|` in a `const`).
+    pub const fn union(self, other: Offloads) -> Offloads {
+        Offloads(self.0 | other.0)
+    }
+
     /// True when no bit is set.
     pub const fn is_empty(self) -> bool {
         self.0 == 0

@@ -75,7 +75,8 @@ impl Tap {
         self.rx.q.name()
     }
 
-    /// The interface index in the network namespace it was created in.
+    /// The interface index, looked up by name in the calling thread's network
+    /// namespace (after a move to another one, ask a [`crate::Netlink`] opened there).
     pub fn ifindex(&self) -> Result<u32> {
         nix::net::if_::if_nametoindex(self.name())
             .map_err(|e| crate::Error::sys("if_nametoindex", e))

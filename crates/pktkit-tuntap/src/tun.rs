@@ -3,17 +3,15 @@
 //! Packets the kernel routes out of the interface reach the handler; packets
 //! given to [`L3Device::send`] enter the kernel as if received on it. With a
 //! virtio-net header and offloads, large TCP/UDP segments and partial
-//! checksums either go whole to a [`GsoHandler`] or are finished in software
+//! checksums either go whole to a [`TunGsoHandler`] or are finished in software
 //! ([`crate::gso`]) before the packet handler sees them.
 
 use std::io;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwapOption;
 use pktkit_core::{DeviceCounters, L3Device, L3Handler};
 use pktkit_wire::virtio_net::{VirtioNetHeader, VirtioNetRepr};
-use std::sync::Mutex;
-
 use pktkit_wire::{IpPrefix, Packet};
 
 use crate::builder::Opened;
@@ -81,7 +79,8 @@ impl Tun {
         self.rx.q.name()
     }
 
-    /// The interface index in the network namespace it was created in.
+    /// The interface index, looked up by name in the calling thread's network
+    /// namespace (after a move to another one, ask a [`crate::Netlink`] opened there).
     pub fn ifindex(&self) -> Result<u32> {
         nix::net::if_::if_nametoindex(self.name())
             .map_err(|e| crate::Error::sys("if_nametoindex", e))

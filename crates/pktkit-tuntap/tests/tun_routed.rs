@@ -76,20 +76,21 @@ fn transfer(nsa: &Netns, nsb: &Netns, to: IpAddr) {
     );
 }
 
-#[test]
-fn tso_over_tun_is_cut_in_software_v4_and_v6() {
-    if !require_root() {
-        return;
-    }
+const OFFLOADS: Offloads = Offloads::CSUM.union(Offloads::TSO4).union(Offloads::TSO6);
+
+/// Two namespaces, routed to each other through TUN A and TUN B.
+fn lab(b_offloads: bool) -> (Netns, Netns, Arc<Tun>, Arc<Tun>) {
     let (nsa, nsb) = (Netns::new("trta").unwrap(), Netns::new("trtb").unwrap());
-    let a = Arc::new(
-        TunBuilder::new(&common::ifname("ra"))
-            .vnet_hdr(true)
-            .offloads(Offloads::CSUM | Offloads::TSO4 | Offloads::TSO6)
-            .open()
-            .unwrap(),
-    );
-    let b = Arc::new(TunBuilder::new(&common::ifname("rb")).open().unwrap());
+    let a = TunBuilder::new(&common::ifname("ra"))
+        .vnet_hdr(true)
+        .offloads(OFFLOADS);
+    let b = TunBuilder::new(&common::ifname("rb"));
+    let b = if b_offloads {
+        b.vnet_hdr(true).offloads(OFFLOADS)
+    } else {
+        b
+    };
+    let (a, b) = (Arc::new(a.open().unwrap()), Arc::new(b.open().unwrap()));
     forward(&a, &b);
     forward(&b, &a);
     place(
@@ -104,7 +105,15 @@ fn tso_over_tun_is_cut_in_software_v4_and_v6() {
         &["10.82.1.2/24", "fd82:1::2/64"],
         &["10.82.0.0/24", "fd82::/64"],
     );
+    (nsa, nsb, a, b)
+}
 
+#[test]
+fn tso_over_tun_is_cut_in_software_v4_and_v6() {
+    if !require_root() {
+        return;
+    }
+    let (nsa, nsb, a, b) = lab(false);
     transfer(&nsa, &nsb, "10.82.1.2".parse().unwrap());
     let v4 = a.offload_stats();
     assert!(v4.gso_frames > 0, "no TSO4 packets: {v4:?}");
@@ -127,4 +136,27 @@ fn tso_over_tun_is_cut_in_software_v4_and_v6() {
         "A {ca} / B {cb}"
     );
     assert!(cb.tx_dropped <= 4, "B {cb}");
+}
+
+/// Both TUNs with offloads and GSO handlers: the large packets cross whole
+/// (`Tun::send_gso`) and B's kernel takes them as they are.
+#[test]
+fn tso_over_tun_passes_through_whole() {
+    if !require_root() {
+        return;
+    }
+    let (nsa, nsb, a, b) = lab(true);
+    for (from, to) in [(&a, &b), (&b, &a)] {
+        let to = Arc::downgrade(to);
+        from.set_gso_handler(Arc::new(move |h, p: &Packet| match to.upgrade() {
+            Some(t) => t.send_gso(h, p),
+            None => Ok(()),
+        }));
+    }
+    transfer(&nsa, &nsb, "10.82.1.2".parse().unwrap());
+    transfer(&nsa, &nsb, "fd82:1::2".parse().unwrap());
+    let s = a.offload_stats();
+    assert!(s.gso_frames > 0, "{s:?}");
+    assert_eq!(s.passed_whole, s.gso_frames, "{s:?}");
+    assert_eq!(s.segments, 0, "{s:?}");
 }
