@@ -843,11 +843,12 @@ impl Connection {
         }
         // Loss detection.
         let mut newly_lost = 0;
-        if self.sack_ok {
+        if use_rack {
+            // RACK replaces DupThresh counting (RFC 8985 §6): time, not
+            // segment counts, so that reordering does not look like loss.
+            newly_lost += self.rack_detect(now);
+        } else if self.sack_ok {
             newly_lost += self.board.mark_lost_dupthresh(self.mss);
-            if use_rack {
-                newly_lost += self.rack_detect(now);
-            }
         }
         if (!self.sack_ok || !self.cfg.rack)
             && is_dup

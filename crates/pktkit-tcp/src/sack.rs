@@ -197,6 +197,9 @@ impl Scoreboard {
                     } else {
                         self.in_flight -= front.len();
                     }
+                    if !front.retransmitted && self.high_sacked.is_some_and(|h| front.end < h) {
+                        out.reordered = true; // delivered late, below SACKed data
+                    }
                     out.add(&front, front.len());
                 }
             } else if front.start < ack {

@@ -379,6 +379,12 @@ fn check_retransmits(name: &str, c: &Connection, link: &LinkCounters, loss: f64)
     let s = c.stats();
     let data_segs = (s.bytes_sent / c.mss() as u64).max(1);
     eprintln!(
+        "{name}: cwnd {} srtt {:?} alg {}",
+        c.cwnd(),
+        c.srtt(),
+        c.congestion_algorithm()
+    );
+    eprintln!(
         "{name}: sent {} segs, {} retransmits ({} fast, {} RTO, {} TLP), link damaged {} data packets, dup {}",
         s.segments_sent,
         s.retransmits,
