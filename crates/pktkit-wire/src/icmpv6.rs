@@ -365,8 +365,9 @@ impl<T: AsRef<[u8]>> AsRef<[u8]> for Icmpv6Packet<T> {
     }
 }
 
-/// An ICMPv6 message this crate understands.
+/// An ICMPv6 message this crate understands (more, such as MLD, may be added).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Icmpv6Repr<'a> {
     /// Echo Request (128).
     EchoRequest {
@@ -528,6 +529,8 @@ impl<'a> Icmpv6Repr<'a> {
     /// Writes the message into the first [`buffer_len`](Self::buffer_len) bytes of
     /// `packet` with a zero checksum; call [`Icmpv6Packet::fill_checksum`] with the
     /// IPv6 addresses next, or use [`emit_with_checksum`](Self::emit_with_checksum).
+    /// The checksum covers the whole buffer, so give a buffer of exactly
+    /// `buffer_len()` bytes (as every codec here expects).
     ///
     /// Error messages are written as given: to stay within the minimum MTU, quote
     /// no more than [`MAX_ERROR_MESSAGE_LEN`] - 48 bytes of data.

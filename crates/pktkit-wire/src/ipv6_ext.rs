@@ -357,6 +357,7 @@ impl UnknownOptionAction {
 
 /// One hop-by-hop / destination option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Ipv6Option<'a> {
     /// One byte of padding.
     Pad1,

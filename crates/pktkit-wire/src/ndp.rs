@@ -318,8 +318,9 @@ impl Rdnss<'_> {
     }
 }
 
-/// One NDP option.
+/// One NDP option (more option types may be given their own variant later).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NdpOption<'a> {
     /// Source Link-Layer Address: the address bytes (6 for Ethernet), with any padding.
     SourceLinkLayerAddr(&'a [u8]),
@@ -743,7 +744,8 @@ impl<'a> NdpRepr<'a> {
     }
 
     /// Writes the message into the start of `packet`, checksum set to zero (fill
-    /// it with [`Icmpv6Packet::fill_checksum`]).
+    /// it with [`Icmpv6Packet::fill_checksum`], over a buffer of exactly
+    /// [`buffer_len`](Self::buffer_len) bytes).
     ///
     /// Errors: [`WireError::BufferTooSmall`] if the buffer is shorter than
     /// [`buffer_len`](Self::buffer_len).

@@ -21,7 +21,11 @@ pub fn icmpv6(data: &[u8]) {
     let Ok(packet) = Icmpv6Packet::new_checked(data) else {
         return;
     };
-    let _ = (packet.msg_code(), packet.checksum(), packet.verify_checksum(src, dst));
+    let _ = (
+        packet.msg_code(),
+        packet.checksum(),
+        packet.verify_checksum(src, dst),
+    );
     let t = packet.msg_type();
     if t.is_ndp() {
         let mut errors = 0;
@@ -38,7 +42,11 @@ pub fn icmpv6(data: &[u8]) {
         return;
     };
     assert_eq!(repr.msg_type(), t);
-    assert_eq!(repr.buffer_len(), data.len(), "a repr covers the whole message");
+    assert_eq!(
+        repr.buffer_len(),
+        data.len(),
+        "a repr covers the whole message"
+    );
     let mut out = vec![0xa5u8; repr.buffer_len()];
     assert_eq!(repr.emit_with_checksum(src, dst, &mut out), Ok(data.len()));
     let again = Icmpv6Packet::new_checked(&out[..]).expect("our own emit must pass check_len");

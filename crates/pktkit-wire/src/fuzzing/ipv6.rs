@@ -23,9 +23,17 @@ pub fn ipv6(data: &[u8]) {
     let Ok(packet) = Ipv6Packet::new_checked(data) else {
         return;
     };
-    let _ = (packet.traffic_class(), packet.flow_label(), packet.hop_limit());
+    let _ = (
+        packet.traffic_class(),
+        packet.flow_label(),
+        packet.hop_limit(),
+    );
     let Ok(repr) = Ipv6Repr::parse(&packet) else {
-        assert_ne!(packet.version(), 6, "a checked view only fails on the version");
+        assert_ne!(
+            packet.version(),
+            6,
+            "a checked view only fails on the version"
+        );
         return;
     };
     let payload = packet.payload();
@@ -63,7 +71,10 @@ fn walk_checked(next: crate::IpProtocol, payload: &[u8]) -> crate::Result<ipv6_e
     match &chain {
         Ok(c) => {
             assert_eq!(errors, 0);
-            assert_eq!((c.count, c.offset, c.protocol), (count, it.offset(), it.next_header()));
+            assert_eq!(
+                (c.count, c.offset, c.protocol),
+                (count, it.offset(), it.next_header())
+            );
             assert_eq!(
                 ipv6_ext::upper_layer(next, payload).is_err(),
                 c.is_non_first_fragment()
