@@ -17,7 +17,7 @@ use arc_swap::ArcSwapOption;
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::eventfd::{EfdFlags, EventFd};
-use pktkit_core::DeviceCounters;
+use pktkit_core::{DeviceCounters, Done};
 
 use crate::builder::Opened;
 
@@ -46,6 +46,8 @@ pub(crate) struct Queues {
     closed: AtomicBool,
     threads: Mutex<Vec<(ThreadId, JoinHandle<()>)>>,
     pub(crate) counters: DeviceCounters,
+    /// Fires when the device is over: closed, or the interface went away.
+    pub(crate) done: Done,
     n: usize,
 }
 
@@ -84,6 +86,7 @@ impl Queues {
             closed: AtomicBool::new(false),
             threads: Mutex::new(Vec::new()),
             counters: DeviceCounters::new(),
+            done: Done::new(),
         }))
     }
 
@@ -146,6 +149,7 @@ impl Queues {
             let bad = PollFlags::POLLERR | PollFlags::POLLHUP | PollFlags::POLLNVAL;
             if pfds[0].revents().is_some_and(|r| r.intersects(bad)) {
                 // The interface went away under us (deleted, or detached).
+                self.done.fire();
                 return;
             }
             for _ in 0..READ_BATCH {
@@ -153,6 +157,11 @@ impl Queues {
                     Ok(n) => deliver(&mut buf[..n], &mut scratch),
                     Err(Errno::EAGAIN) => break,
                     Err(Errno::EINTR) => continue,
+                    Err(Errno::EBADFD) => {
+                        // Detached from its interface (deleted): nothing more will come.
+                        self.done.fire();
+                        return;
+                    }
                     Err(_) => {
                         self.counters.record_error();
                         break;
@@ -223,6 +232,7 @@ impl Queues {
             }
         }
         self.fds.store(None);
+        self.done.fire();
         Ok(())
     }
 }

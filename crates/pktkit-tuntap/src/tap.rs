@@ -10,7 +10,7 @@ use std::io;
 use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
-use pktkit_core::{DeviceCounters, L2Device, L2Handler};
+use pktkit_core::{DeviceCounters, Done, L2Device, L2Handler};
 use pktkit_wire::virtio_net::{VirtioNetHeader, VirtioNetRepr};
 use pktkit_wire::{Frame, MacAddr};
 
@@ -242,6 +242,12 @@ impl L2Device for Tap {
 
     fn counters(&self) -> Option<&DeviceCounters> {
         Some(&self.rx.q.counters)
+    }
+
+    /// Fires when the device is closed or its interface is deleted (e.g.
+    /// `Netlink::delete_link`, or its namespace went away).
+    fn done(&self) -> Option<Done> {
+        Some(self.rx.q.done.clone())
     }
 }
 

@@ -10,7 +10,7 @@ use std::io;
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwapOption;
-use pktkit_core::{DeviceCounters, L3Device, L3Handler};
+use pktkit_core::{DeviceCounters, Done, L3Device, L3Handler};
 use pktkit_wire::virtio_net::{VirtioNetHeader, VirtioNetRepr};
 use pktkit_wire::{IpPrefix, Packet};
 
@@ -257,6 +257,12 @@ impl L3Device for Tun {
 
     fn counters(&self) -> Option<&DeviceCounters> {
         Some(&self.rx.q.counters)
+    }
+
+    /// Fires when the device is closed or its interface is deleted (e.g.
+    /// `Netlink::delete_link`, or its namespace went away).
+    fn done(&self) -> Option<Done> {
+        Some(self.rx.q.done.clone())
     }
 }
 

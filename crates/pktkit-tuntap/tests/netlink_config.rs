@@ -157,3 +157,29 @@ fn persistent_device_with_owner_outlives_its_fd() {
     nl.delete_link(idx).unwrap();
     assert!(nl.link_index(&name).is_err());
 }
+
+#[test]
+fn deleting_the_interface_fires_done() {
+    if !require_root() {
+        return;
+    }
+    let ns = Netns::new("tdone").unwrap();
+    let name = common::ifname("d");
+    let tap = ns
+        .enter_on_thread({
+            let name = name.clone();
+            move || TapBuilder::new(&name).queues(2).open().unwrap()
+        })
+        .unwrap();
+    let done = tap.done().unwrap();
+    assert!(!done.is_done());
+    let mut nl = Netlink::in_netns(format!("/run/netns/{}", ns.name())).unwrap();
+    let idx = nl.link_index(&name).unwrap();
+    nl.delete_link(idx).unwrap();
+    assert!(
+        done.wait_timeout(std::time::Duration::from_secs(5)),
+        "readers noticed the interface is gone"
+    );
+    assert!(tap.send(Frame::parse(&[0u8; 60]).unwrap()).is_err());
+    tap.close().unwrap();
+}
