@@ -3,8 +3,9 @@
 //! Linux TAP ([`Tap`], an [`L2Device`](pktkit_core::L2Device) moving Ethernet
 //! frames) and TUN ([`Tun`], an [`L3Device`](pktkit_core::L3Device) moving IP
 //! packets) interfaces, opened through `/dev/net/tun`, plus [`Netlink`] to
-//! configure them (link up, MTU, addresses, routes, namespace) without
-//! shelling out to `ip`.
+//! configure them (link up/down, MTU, MAC, addresses, routes, static
+//! neighbours, moving to a network namespace, deleting) without shelling out
+//! to `ip`.
 //!
 //! ## Quick start
 //!
@@ -32,7 +33,9 @@
 //! an eventfd that [`close`](pktkit_core::L2Device::close) (or dropping the
 //! device) signals. A wake-up drains up to 64 frames before polling again.
 //! The handler runs on that thread; `send` may be called from any thread (each
-//! sending thread sticks to one queue, so a flow stays in order).
+//! sending thread sticks to one queue, so a flow stays in order). The
+//! device's [`Done`](pktkit_core::Done) fires when it is closed or when its
+//! interface is deleted under it.
 //!
 //! ## Multi-queue
 //!
@@ -52,6 +55,9 @@
 //!   with [`Tap::send_gso`];
 //! * otherwise the frame handler gets wire-sized frames: [`gso`] cuts the
 //!   segment and completes the checksums in software, at the edge.
+//!
+//! [`Tap::offload_stats`] tells how many large segments arrived, how many
+//! were cut and how many passed whole.
 //!
 //! ## Errors
 //!
