@@ -115,7 +115,10 @@ pub(crate) fn open_queues(kind: Kind, c: &Config) -> Result<Opened> {
     if !c.offloads.is_empty() && !c.vnet_hdr {
         return Err(Error::Config("offloads need vnet_hdr(true)"));
     }
-    if c.vnet_hdr && !(pktkit_wire::virtio_net::HEADER_LEN..=64).contains(&c.vnet_hdr_len) {
+    if c.vnet_hdr
+        && !(pktkit_wire::virtio_net::HEADER_LEN..=crate::queue::MAX_HDR_LEN)
+            .contains(&c.vnet_hdr_len)
+    {
         return Err(Error::Config(
             "the virtio-net header is 10 to 64 bytes long",
         ));

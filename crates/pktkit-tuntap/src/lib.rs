@@ -81,6 +81,7 @@ pub mod gso;
 mod netlink;
 mod offload;
 mod queue;
+mod rx;
 #[allow(unsafe_code)] // the ioctls; every block has a SAFETY comment
 mod sys;
 mod tap;

@@ -18,6 +18,7 @@ use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::eventfd::{EfdFlags, EventFd};
 use pktkit_core::{DeviceCounters, Done};
+use pktkit_wire::virtio_net::{VirtioNetHeader, VirtioNetRepr};
 
 use crate::builder::Opened;
 
@@ -26,6 +27,9 @@ pub(crate) const READ_BATCH: usize = 64;
 /// Room for the largest frame a TAP/TUN hands over with TSO (64 KiB + link
 /// header + VLAN tags); the virtio-net header comes on top.
 pub(crate) const MAX_FRAME: usize = 65536 + 14 + 8;
+
+/// Longest virtio-net header the builder accepts.
+pub(crate) const MAX_HDR_LEN: usize = 64;
 
 /// What a reader thread does with each read: `(buffer holding vnet header + frame, scratch)`.
 pub(crate) type Deliver = Arc<dyn Fn(&mut [u8], &mut Vec<u8>) + Send + Sync>;
@@ -171,9 +175,9 @@ impl Queues {
         }
     }
 
-    /// Writes one frame (with `hdr` in front when the device has a virtio-net
+    /// Writes one unit (with `hdr` in front when the device has a virtio-net
     /// header; `hdr` must then be exactly [`Queues::hdr_len`] bytes).
-    pub(crate) fn write(&self, hdr: &[u8], frame: &[u8]) -> io::Result<()> {
+    fn write(&self, hdr: &[u8], frame: &[u8]) -> io::Result<()> {
         let guard = self.fds.load();
         let Some(fds) = guard.as_ref() else {
             return Err(closed_error());
@@ -209,6 +213,26 @@ impl Queues {
                     return Err(e.into());
                 }
             }
+        }
+    }
+
+    /// Writes one unit with `hdr` as its virtio-net header, or a zeroed header
+    /// ("nothing offloaded") when `hdr` is `None` and the device has one.
+    /// `Some` on a device without a header is refused.
+    pub(crate) fn write_unit(&self, hdr: Option<&VirtioNetRepr>, unit: &[u8]) -> io::Result<()> {
+        let hl = self.hdr_len;
+        let mut h = [0u8; MAX_HDR_LEN];
+        match (hdr, hl) {
+            (Some(_), 0) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "sending with a virtio-net header needs a device opened with vnet_hdr(true)",
+            )),
+            (Some(r), _) => {
+                let h = &mut h[..hl];
+                r.emit(&mut VirtioNetHeader::new_unchecked(&mut h[..]));
+                self.write(h, unit)
+            }
+            (None, _) => self.write(&h[..hl], unit),
         }
     }
 

@@ -9,15 +9,14 @@
 use std::io;
 use std::sync::Arc;
 
-use arc_swap::ArcSwapOption;
 use pktkit_core::{DeviceCounters, Done, L2Device, L2Handler};
-use pktkit_wire::virtio_net::{VirtioNetHeader, VirtioNetRepr};
+use pktkit_wire::virtio_net::VirtioNetRepr;
 use pktkit_wire::{Frame, MacAddr};
 
 use crate::builder::Opened;
-use crate::gso::{self, Link, SegmentError};
-use crate::offload::{OffloadCounters, OffloadStats};
+use crate::offload::OffloadStats;
 use crate::queue::{Deliver, Queues};
+use crate::rx::Rx;
 use crate::{Offloads, Result};
 
 /// Receives offloaded frames whole: the frame's virtio-net header (a GSO
@@ -26,20 +25,12 @@ use crate::{Offloads, Result};
 /// reader thread; the frame is borrowed for the call.
 pub type GsoHandler = Arc<dyn Fn(&VirtioNetRepr, &Frame) -> io::Result<()> + Send + Sync>;
 
-/// What a reader thread needs to hand frames on.
-struct Rx {
-    q: Arc<Queues>,
-    handler: ArcSwapOption<L2Handler>,
-    stats: OffloadCounters,
-    gso_handler: ArcSwapOption<GsoHandler>,
-}
-
 /// A TAP interface. Open one with [`crate::TapBuilder`]; see the [crate docs](crate).
 ///
 /// Dropping it (or [`L2Device::close`]) stops its reader threads and closes its
 /// queues; a non-persistent interface disappears with the last queue.
 pub struct Tap {
-    rx: Arc<Rx>,
+    rx: Arc<Rx<Frame>>,
     mac: MacAddr,
     offloads: Offloads,
 }
@@ -58,12 +49,7 @@ impl Tap {
     pub(crate) fn start(o: Opened, mac: MacAddr) -> Result<Tap> {
         let offloads = o.offloads;
         let q = Queues::new(o)?;
-        let rx = Arc::new(Rx {
-            q: Arc::clone(&q),
-            handler: ArcSwapOption::empty(),
-            gso_handler: ArcSwapOption::empty(),
-            stats: OffloadCounters::default(),
-        });
+        let rx = Arc::new(Rx::new(Arc::clone(&q)));
         let r = Arc::clone(&rx);
         let deliver: Deliver = Arc::new(move |buf, scratch| r.deliver(buf, scratch));
         q.start_readers(deliver)?;
@@ -119,113 +105,13 @@ impl Tap {
     /// (`NEEDS_CSUM`). Needs `vnet_hdr(true)`; the kernel accepts these
     /// whatever offloads were negotiated for the other direction.
     pub fn send_gso(&self, hdr: &VirtioNetRepr, frame: &Frame) -> io::Result<()> {
-        let hl = self.rx.q.hdr_len();
-        if hl == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "send_gso needs a TAP opened with vnet_hdr(true)",
-            ));
-        }
-        let mut h = [0u8; 64];
-        let h = h.get_mut(..hl).ok_or(io::ErrorKind::Unsupported)?;
-        hdr.emit(&mut VirtioNetHeader::new_unchecked(&mut h[..]));
-        self.rx.q.write(h, frame.as_bytes())
+        self.rx.q.write_unit(Some(hdr), frame.as_bytes())
     }
 }
-
-impl Rx {
-    fn deliver(&self, buf: &mut [u8], scratch: &mut Vec<u8>) {
-        let hl = self.q.hdr_len();
-        let c = &self.q.counters;
-        if buf.len() < hl {
-            c.record_rx_drop();
-            return;
-        }
-        let (hdr, frame) = buf.split_at_mut(hl);
-        self.stats
-            .largest_frame
-            .fetch_max(frame.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        let repr = if hl > 0 {
-            match VirtioNetHeader::new_checked(&hdr[..]).and_then(|h| VirtioNetRepr::parse(&h)) {
-                Ok(r) => Some(r),
-                Err(_) => {
-                    c.record_rx_drop();
-                    return;
-                }
-            }
-        } else {
-            None
-        };
-        let offloaded = repr.filter(|r| r.is_gso() || r.needs_csum());
-        if let Some(r) = offloaded {
-            if r.is_gso() {
-                OffloadCounters::bump(&self.stats.gso_frames);
-            }
-            if let Some(g) = self.gso_handler.load().as_ref() {
-                match Frame::parse(frame) {
-                    Ok(f) => {
-                        c.record_rx(f.len());
-                        if r.is_gso() {
-                            OffloadCounters::bump(&self.stats.passed_whole);
-                        }
-                        if g(&r, f).is_err() {
-                            c.record_error();
-                        }
-                    }
-                    Err(_) => c.record_rx_drop(),
-                }
-                return;
-            }
-            let guard = self.handler.load();
-            let Some(h) = guard.as_ref() else {
-                c.record_rx_drop();
-                return;
-            };
-            if r.is_gso() {
-                let res = gso::segment(frame, Link::Ethernet, &r, scratch, |seg| {
-                    let f = Frame::parse(seg).map_err(|_| io::ErrorKind::InvalidData)?;
-                    c.record_rx(f.len());
-                    OffloadCounters::bump(&self.stats.segments);
-                    if h(f).is_err() {
-                        c.record_error();
-                    }
-                    Ok::<(), io::Error>(())
-                });
-                if let Err(SegmentError::Gso(_)) = res {
-                    c.record_rx_drop();
-                }
-                return;
-            }
-            if gso::complete_checksum(frame, r.csum_start as usize, r.csum_offset as usize).is_err()
-            {
-                c.record_rx_drop();
-                return;
-            }
-            OffloadCounters::bump(&self.stats.checksums_completed);
-        }
-        match Frame::parse(frame) {
-            Ok(f) => match self.handler.load().as_ref() {
-                Some(h) => {
-                    c.record_rx(f.len());
-                    if h(f).is_err() {
-                        c.record_error();
-                    }
-                }
-                None => c.record_rx_drop(),
-            },
-            Err(_) => c.record_rx_drop(),
-        }
-    }
-}
-
-const ZERO_HDR: [u8; 64] = [0; 64];
 
 impl L2Device for Tap {
     fn send(&self, frame: &Frame) -> io::Result<()> {
-        let hl = self.rx.q.hdr_len();
-        self.rx
-            .q
-            .write(&ZERO_HDR[..hl.min(ZERO_HDR.len())], frame.as_bytes())
+        self.rx.q.write_unit(None, frame.as_bytes())
     }
 
     fn set_handler(&self, handler: L2Handler) {
