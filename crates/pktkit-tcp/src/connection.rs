@@ -1,23 +1,6 @@
 //! [`Connection`]: one TCP connection as a sans-I/O state machine.
 //!
-//! ## Call order
-//!
-//! The driver (a host stack, slirp, a test) owns the clock and the wire:
-//!
-//! 1. feed every packet for this connection to [`Connection::handle_packet`]
-//!    (a whole IPv4/IPv6 packet) or [`Connection::handle_segment`] (the TCP
-//!    bytes and the addresses), with the current time;
-//! 2. call [`Connection::poll_transmit`] until it returns `None`, sending each
-//!    packet it wrote into your buffer;
-//! 3. drain [`Connection::poll_event`];
-//! 4. sleep until [`Connection::poll_timeout`] (or the next packet), then call
-//!    [`Connection::handle_timeout`] and go to 2.
-//!
-//! The application calls [`Connection::send`] / [`Connection::recv`] /
-//! [`Connection::close`] / [`Connection::abort`] at any time, then step 2.
-//! Extra `handle_timeout` calls are harmless. Nothing here reads a clock,
-//! allocates per segment, or panics on input from the network: malformed and
-//! unacceptable segments are counted in [`Stats`] and dropped.
+//! The call order is documented on [`Connection`].
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -68,7 +51,49 @@ struct PendingRst {
     with_ack: bool,
 }
 
-/// One TCP connection. See the [module docs](self) for the call order.
+/// One TCP connection.
+///
+/// ## Call order
+///
+/// The driver (a host stack, slirp, a test) owns the clock and the wire:
+///
+/// 1. feed every packet for this connection to [`Connection::handle_packet`]
+///    (a whole IPv4/IPv6 packet) or [`Connection::handle_segment`] (the TCP
+///    bytes and the addresses), with the current time;
+/// 2. call [`Connection::poll_transmit`] until it returns `None`, sending each
+///    packet it wrote into your buffer;
+/// 3. drain [`Connection::poll_event`];
+/// 4. sleep until [`Connection::poll_timeout`] (or the next packet), then call
+///    [`Connection::handle_timeout`] and go to 2.
+///
+/// The application calls [`Connection::send`] / [`Connection::recv`] /
+/// [`Connection::close`] / [`Connection::abort`] at any time, then step 2.
+/// Extra `handle_timeout` calls are harmless. Nothing here reads a clock,
+/// allocates per segment, or panics on input from the network: malformed and
+/// unacceptable segments are counted in [`Stats`] and dropped.
+///
+/// ## What goes on the wire
+///
+/// `poll_transmit` writes a whole IP packet (IPv4 with DF and no options, or
+/// IPv6 without extension headers; TTL / hop limit from [`Config::ttl`]),
+/// because what a host stack or slirp hands to an L3 device is an IP packet.
+/// On input, [`Connection::handle_packet`] takes the same, and
+/// [`Connection::handle_segment`] takes a segment a demultiplexer already
+/// split from its IP header.
+///
+/// ```
+/// use std::time::Instant;
+/// use pktkit_tcp::{Config, Connection, State};
+/// let t0 = Instant::now();
+/// let a = "[2001:db8::1]:5000".parse().unwrap();
+/// let b = "[2001:db8::2]:80".parse().unwrap();
+/// let mut c = Connection::connect(Config::default(), a, b, 1, t0).unwrap();
+/// let mut buf = [0u8; 1500];
+/// let syn = c.poll_transmit(t0, &mut buf).unwrap();
+/// assert_eq!(buf[0] >> 4, 6); // an IPv6 packet
+/// assert_eq!(syn.len, 40 + 40); // IPv6 header + SYN with MSS, SACK-permitted, timestamps, window scale
+/// assert_eq!(c.state(), State::SynSent);
+/// ```
 #[derive(Debug)]
 pub struct Connection {
     cfg: Config,

@@ -76,7 +76,15 @@ struct Reply {
     mss: Option<u16>,
 }
 
-/// A listening endpoint. See the [module docs](self).
+/// A listening endpoint.
+///
+/// The driver feeds it every packet addressed to the listening port that does
+/// not belong to an accepted connection. Half-open connections live in the SYN
+/// queue (bounded); once their handshake completes they wait in the accept
+/// queue (bounded by the backlog) until [`Listener::accept`] hands them over,
+/// after which the driver routes their packets to the [`Connection`] itself.
+/// When the SYN queue is full and cookies are on, SYNs are answered statelessly
+/// with a SYN cookie (see `syn_cookies.rs`).
 #[derive(Debug)]
 pub struct Listener {
     local: SocketAddr,
