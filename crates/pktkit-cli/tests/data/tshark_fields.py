@@ -7,7 +7,7 @@ Usage: python3 tshark_fields.py [--out DIR] FILE...
 (the test tshark_sidecars_are_current re-runs tshark the same way when it exists)"""
 import os, subprocess, sys
 
-FIELDS = """frame.number frame.len frame.cap_len
+FIELDS = """frame.number frame.len frame.cap_len frame.time_epoch frame.interface_id frame.packet_flags_direction frame.comment
 eth.src eth.dst eth.type ieee8021ad.id vlan.id vlan.etype
 arp.opcode arp.src.hw_mac arp.src.proto_ipv4 arp.dst.hw_mac arp.dst.proto_ipv4
 ip.src ip.dst ip.ttl ip.proto ip.len ip.id ip.flags.df ip.flags.mf ip.frag_offset ip.checksum.status
