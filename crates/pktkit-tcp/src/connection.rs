@@ -172,6 +172,7 @@ pub struct Connection {
     error: Option<Error>,
     stats: Stats,
     ip_id: u16,
+    headers: ip::HeaderTemplate,
 }
 
 impl Connection {
@@ -267,6 +268,7 @@ impl Connection {
             error: None,
             stats: Stats::default(),
             ip_id: isn as u16,
+            headers: ip::HeaderTemplate::new(local.ip(), remote.ip(), cfg.ttl),
             cfg,
         })
     }
@@ -534,7 +536,7 @@ impl Connection {
             return;
         }
         if self.cfg.verify_checksums
-            && !packet.verify_checksum_with_pseudo(ip::pseudo_sum(src, dst, segment.len()))
+            && !packet.verify_checksum_with_pseudo(self.headers.pseudo(segment.len()))
         {
             self.stats.dropped_checksum += 1;
             return;
@@ -1446,7 +1448,7 @@ impl Connection {
         let wnd_room = (self.snd_una + self.snd_wnd).since(self.snd_nxt);
         let flight = self.effective_flight();
         let cwnd_room = self.cc.window().saturating_sub(flight);
-        let repr_probe = self.peek_repr(now);
+        let repr_probe = self.peek_repr();
         let max_payload = self.payload_room(&repr_probe, buf.len());
         let mut len = (avail as u32).min(max_payload).min(wnd_room);
         if !probe {
@@ -1526,15 +1528,15 @@ impl Connection {
     }
 
     /// A repr like the next data segment's, to size its options.
-    fn peek_repr(&self, now: Instant) -> TcpRepr<'static> {
+    fn peek_repr(&self) -> TcpRepr<'static> {
         let mut r = TcpRepr {
             flags: TcpFlags::ACK,
             ..TcpRepr::default()
         };
         if self.ts_ok {
             r.timestamp = Some(TcpTimestamp {
-                tsval: self.ts_now(now),
-                tsecr: self.ts_recent,
+                tsval: 0, // only the option's size matters here
+                tsecr: 0,
             });
         }
         if self.sack_ok && self.recv_buf.has_holes() {
@@ -1566,11 +1568,11 @@ impl Connection {
                 .read_at(off, &mut buf[iph + hl..iph + hl + len]);
             debug_assert_eq!(n, len);
         }
-        let ph = ip::pseudo_sum(src, dst, seg_len);
+        let ph = self.headers.pseudo(seg_len);
         let c = !checksum::fold(checksum::sum(&buf[iph..iph + seg_len], ph));
         buf[iph + 16..iph + 18].copy_from_slice(&c.to_be_bytes());
         self.ip_id = self.ip_id.wrapping_add(1);
-        ip::write_header(buf, src, dst, seg_len, self.cfg.ttl, self.ip_id);
+        self.headers.write(buf, seg_len, self.ip_id);
         self.stats.segments_sent += 1;
         Transmit {
             len: iph + seg_len,

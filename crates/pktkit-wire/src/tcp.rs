@@ -941,7 +941,17 @@ impl<'a> TcpRepr<'a> {
             payload: packet.payload_ref(),
             ..TcpRepr::default()
         };
-        for opt in TcpOptionIter::new(packet.options_ref()) {
+        let options = packet.options_ref();
+        // Fast path for the layout of nearly every data segment (RFC 7323
+        // appendix A): NOP, NOP, timestamps.
+        if let [1, 1, 8, 10, v0, v1, v2, v3, e0, e1, e2, e3] = *options {
+            repr.timestamp = Some(TcpTimestamp {
+                tsval: u32::from_be_bytes([v0, v1, v2, v3]),
+                tsecr: u32::from_be_bytes([e0, e1, e2, e3]),
+            });
+            return Ok(repr);
+        }
+        for opt in TcpOptionIter::new(options) {
             match opt? {
                 TcpOption::MaxSegmentSize(v) => repr.mss = Some(v),
                 TcpOption::WindowScale(v) => repr.window_scale = Some(v),
@@ -980,6 +990,9 @@ impl<'a> TcpRepr<'a> {
 
     /// Header length `emit` writes (a multiple of 4, at most 60).
     pub fn header_len(&self) -> usize {
+        if self.sack_blocks.is_empty() {
+            return HEADER_LEN + self.fixed_options_len();
+        }
         let sack = self.emitted_sack_blocks();
         let opts = self.fixed_options_len() + if sack > 0 { 4 + 8 * sack } else { 0 };
         HEADER_LEN + opts.min(MAX_OPTIONS_LEN)
