@@ -47,6 +47,7 @@ mod mac_addr;
 mod packet;
 
 pub mod checksum;
+pub mod dhcpv4;
 pub mod ethernet;
 pub mod icmpv6;
 pub mod ipv6;
