@@ -53,7 +53,8 @@ impl VlanTag {
     }
 }
 
-/// A validated Ethernet II frame (without FCS). See the [module docs](self).
+/// A validated Ethernet II frame (without FCS): a `&[u8]` whose header, VLAN tags
+/// included, was checked once by [`Frame::parse`], so no accessor panics.
 ///
 /// ```
 /// use pktkit_wire::{Frame, MacAddr, EtherType};
@@ -83,8 +84,8 @@ impl Frame {
 
     /// Checks that `bytes` hold a whole Ethernet header (tags included) and wraps them.
     ///
-    /// Errors: [`WireError::Truncated`] if the header or a tag is cut short,
-    /// [`WireError::Unsupported`] if more than [`MAX_VLAN_TAGS`] tags are stacked.
+    /// Errors: [`WireError::Truncated`](crate::WireError::Truncated) if the header or a tag is cut short,
+    /// [`WireError::Unsupported`](crate::WireError::Unsupported) if more than [`MAX_VLAN_TAGS`] tags are stacked.
     #[inline]
     pub fn parse(bytes: &[u8]) -> Result<&Frame> {
         header_len_of(bytes)?;

@@ -30,7 +30,9 @@ pub enum IpVersion {
     V6,
 }
 
-/// A validated IPv4 or IPv6 packet. See the [module docs](self).
+/// A validated IPv4 or IPv6 packet: a `&[u8]` whose IP header and length fields
+/// were checked once by [`Packet::parse`], so no accessor panics. Trailing bytes
+/// past the total length (Ethernet padding) are kept but not part of the payload.
 ///
 /// ```
 /// use pktkit_wire::{Packet, IpProtocol};
