@@ -15,15 +15,17 @@ pub mod json;
 pub mod model;
 pub mod summary;
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
+use pktkit_wire::arp::{ArpPacket, ArpRepr};
 use pktkit_wire::ethernet::{EthernetFrame, EthernetRepr};
 use pktkit_wire::icmpv6::Icmpv6Packet;
 use pktkit_wire::ipv4::Ipv4Packet;
 use pktkit_wire::ipv6::Ipv6Packet;
-use pktkit_wire::ipv6_ext::{ExtHeaderKind, ExtHeaders};
+use pktkit_wire::ipv6_ext::{ExtHeaderKind, ExtHeaders, RoutingHeader};
 use pktkit_wire::pcap::LinkType;
 use pktkit_wire::tcp::{TcpOption, TcpPacket};
+use pktkit_wire::udp::{self, UdpPacket};
 use pktkit_wire::{EtherType, IpProtocol, WireError};
 
 pub use model::*;
@@ -87,11 +89,24 @@ impl Decoder {
         });
         let payload = frame.payload();
         match repr.ethertype {
-            EtherType::ARP => Ok(()),
+            EtherType::ARP => self.arp(payload),
             EtherType::IPV4 => self.ipv4(payload),
             EtherType::IPV6 => self.ipv6(payload),
             _ => Ok(()),
         }
+    }
+
+    fn arp(&mut self, data: &[u8]) -> Result<(), Failure> {
+        let p = ArpPacket::new_checked(data).map_err(|e| ("arp", e))?;
+        let r = ArpRepr::parse(&p).map_err(|e| ("arp", e))?;
+        self.layers.arp = Some(ArpLayer {
+            op: r.op.into(),
+            sha: r.sha.to_string(),
+            spa: r.spa,
+            tha: r.tha.to_string(),
+            tpa: r.tpa,
+        });
+        Ok(())
     }
 
     fn ipv4(&mut self, data: &[u8]) -> Result<(), Failure> {
@@ -184,9 +199,15 @@ impl Decoder {
         };
         let mut walk = ExtHeaders::new(p.next_header(), payload);
         let mut failed = None;
+        let mut final_dst = p.dst_addr();
         for h in walk.by_ref() {
             match h {
-                Ok(h) => layer.ext.push(ext_layer(&h)),
+                Ok(h) => {
+                    if let Some(d) = h.routing().and_then(|r| routing_final_destination(&r)) {
+                        final_dst = d;
+                    }
+                    layer.ext.push(ext_layer(&h));
+                }
                 Err(e) => {
                     failed = Some(e);
                     break;
@@ -207,7 +228,7 @@ impl Decoder {
         };
         let up = Upper {
             src: p.src_addr().into(),
-            dst: p.dst_addr().into(),
+            dst: final_dst.into(),
             whole: walk.fragment().is_none_or(|f| !f.more_fragments) && !short,
         };
         self.upper_of_short("ipv6", short, rest.0, rest.1, up)
@@ -216,7 +237,7 @@ impl Decoder {
     fn upper(&mut self, proto: IpProtocol, data: &[u8], up: Upper) -> Result<(), Failure> {
         match proto {
             IpProtocol::TCP => self.tcp(data, up),
-            IpProtocol::UDP => Ok(()),
+            IpProtocol::UDP => self.udp(data, up),
 
             IpProtocol::ICMPV6 if up.src.is_ipv6() => self.icmpv6(data, up),
             _ => Ok(()),
@@ -249,6 +270,28 @@ impl Decoder {
         }
     }
 
+    fn udp(&mut self, data: &[u8], up: Upper) -> Result<(), Failure> {
+        // A datagram longer than the bytes in hand (first IP fragment, snap length,
+        // short IP packet) still shows its header; only its checksum is unknown.
+        let (p, checked) = match UdpPacket::new_checked(data) {
+            Ok(p) => (p, true),
+            Err(WireError::Truncated) if !up.whole && data.len() >= udp::HEADER_LEN => {
+                (UdpPacket::new_unchecked(data), false)
+            }
+            Err(e) => return Err(("udp", e)),
+        };
+        // IPv4 may send no checksum (0): nothing to verify then.
+        let present = p.checksum() != 0 || up.src.is_ipv6();
+        self.layers.udp = Some(UdpLayer {
+            sport: p.src_port(),
+            dport: p.dst_port(),
+            len: p.len(),
+            checksum_ok: (checked && up.whole && present)
+                .then(|| p.verify_checksum(up.src, up.dst)),
+        });
+        Ok(())
+    }
+
     fn icmpv6(&mut self, data: &[u8], up: Upper) -> Result<(), Failure> {
         let p = Icmpv6Packet::new_checked(data).map_err(|e| ("icmpv6", e))?;
         let (IpAddr::V6(src), IpAddr::V6(dst)) = (up.src, up.dst) else {
@@ -272,6 +315,23 @@ fn ipv4_header_whole(data: &[u8]) -> bool {
     let p = Ipv4Packet::new_unchecked(data);
     let h = p.header_len();
     h >= pktkit_wire::ipv4::HEADER_LEN && h <= data.len() && usize::from(p.total_len()) >= h
+}
+
+/// The destination an upper-layer checksum uses when a routing header still has
+/// segments to visit (RFC 8200 §8.1): the last address of a type 0 or type 2
+/// header, the first segment (= last to visit) of a segment routing header.
+fn routing_final_destination(r: &RoutingHeader<'_>) -> Option<Ipv6Addr> {
+    if r.segments_left == 0 {
+        return None;
+    }
+    let addrs = r.data.get(4..)?;
+    let at = match r.routing_type {
+        0 | 2 => addrs.len().checked_sub(16)? / 16 * 16,
+        4 => 0,
+        _ => return None,
+    };
+    let a: [u8; 16] = addrs.get(at..at + 16)?.try_into().ok()?;
+    Some(Ipv6Addr::from(a))
 }
 
 fn ext_layer(h: &pktkit_wire::ipv6_ext::ExtHeader<'_>) -> Ipv6ExtLayer {

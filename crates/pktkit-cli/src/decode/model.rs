@@ -226,7 +226,7 @@ pub struct UdpLayer {
     /// Length field.
     pub len: u16,
     /// Whether the checksum verifies (`null` when the datagram is incomplete).
-    /// An IPv4 datagram sent without a checksum (0) counts as verifying.
+    /// An IPv4 datagram sent without a checksum (0) has nothing to verify: `null`.
     pub checksum_ok: Option<bool>,
 }
 
