@@ -90,6 +90,37 @@ impl IpPrefix {
         }
     }
 
+    /// The prefix length in bits (the same as [`len`](Self::len)).
+    pub const fn prefix_len(&self) -> u8 {
+        self.len
+    }
+
+    /// True for an IPv4 prefix (the same as [`is_ipv4`](Self::is_ipv4)).
+    pub const fn is_v4(&self) -> bool {
+        self.is_ipv4()
+    }
+
+    /// The netmask as an address of the prefix's family (`/24` →
+    /// `255.255.255.0`, `/32` on IPv6 → `ffff:ffff::`).
+    pub fn netmask(&self) -> IpAddr {
+        match self.addr {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::from(v4_mask(self.len))),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::from(v6_mask(self.len))),
+        }
+    }
+
+    /// The IPv4 directed broadcast address (host bits all ones). `None` for
+    /// IPv6 (which has no broadcast) and for /31 and /32, which have no
+    /// broadcast address (RFC 3021).
+    pub fn broadcast(&self) -> Option<Ipv4Addr> {
+        match self.addr {
+            IpAddr::V4(a) if self.len <= 30 => {
+                Some(Ipv4Addr::from(u32::from(a) | !v4_mask(self.len)))
+            }
+            _ => None,
+        }
+    }
+
     /// True when `ip` is of the same family and inside this prefix.
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
@@ -108,12 +139,20 @@ impl IpPrefix {
 
 /// The IPv4 mask of a prefix length (`len` ≤ 32).
 const fn v4_mask(len: u8) -> u32 {
-    if len == 0 { 0 } else { u32::MAX << (32 - len as u32) }
+    if len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - len as u32)
+    }
 }
 
 /// The IPv6 mask of a prefix length (`len` ≤ 128).
 const fn v6_mask(len: u8) -> u128 {
-    if len == 0 { 0 } else { u128::MAX << (128 - len as u32) }
+    if len == 0 {
+        0
+    } else {
+        u128::MAX << (128 - len as u32)
+    }
 }
 
 impl fmt::Display for IpPrefix {
@@ -172,7 +211,35 @@ mod tests {
             "10.0.0.1/24".parse::<IpPrefix>().unwrap().netmask_v4(),
             Some(Ipv4Addr::new(255, 255, 255, 0))
         );
-        for bad in ["10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0/8", "10.0.0.0/+8", "x/1"] {
+        let p: IpPrefix = "10.1.2.3/8".parse().unwrap();
+        assert_eq!((p.prefix_len(), p.is_v4()), (8, true));
+        assert_eq!(p.netmask(), "255.0.0.0".parse::<IpAddr>().unwrap());
+        assert_eq!(p.broadcast(), Some(Ipv4Addr::new(10, 255, 255, 255)));
+        assert_eq!(p.network().to_string(), "10.0.0.0/8");
+        let p: IpPrefix = "2001:db8::/32".parse().unwrap();
+        assert_eq!(p.to_string(), "2001:db8::/32");
+        assert_eq!(p.netmask(), "ffff:ffff::".parse::<IpAddr>().unwrap());
+        assert_eq!((p.broadcast(), p.is_v4()), (None, false));
+        assert_eq!(
+            "192.0.2.0/31".parse::<IpPrefix>().unwrap().broadcast(),
+            None
+        );
+        assert_eq!(
+            "0.0.0.0/0".parse::<IpPrefix>().unwrap().netmask(),
+            "0.0.0.0".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            IpPrefix::new("::".parse().unwrap(), 129),
+            Err(WireError::BadField)
+        );
+        for bad in [
+            "10.0.0.0/33",
+            "::/129",
+            "10.0.0.0/",
+            "10.0.0/8",
+            "10.0.0.0/+8",
+            "x/1",
+        ] {
             assert!(bad.parse::<IpPrefix>().is_err(), "{bad}");
         }
     }
