@@ -18,6 +18,7 @@ use std::process::Command;
 
 use pktkit_wire::arp::{ArpOperation, ArpPacket, ArpRepr};
 use pktkit_wire::ethernet::{EthernetFrame, EthernetRepr, Vlan};
+use pktkit_wire::icmpv4::{Icmpv4Packet, Icmpv4Repr};
 use pktkit_wire::icmpv6::{Icmpv6Repr, code as icmpv6_code};
 use pktkit_wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use pktkit_wire::ipv6::{Ipv6Packet, Ipv6Repr};
@@ -149,6 +150,13 @@ fn udp(ports: (u16, u16), payload: &[u8], src: IpAddr, dst: IpAddr) -> Vec<u8> {
         src,
         dst,
     );
+    buf
+}
+
+fn icmpv4(repr: &Icmpv4Repr<'_>) -> Vec<u8> {
+    let mut buf = vec![0xa5; repr.buffer_len()];
+    let mut p = Icmpv4Packet::new_unchecked(&mut buf[..]);
+    repr.emit(&mut p);
     buf
 }
 
@@ -337,6 +345,7 @@ fn kinds() -> Vec<Kind> {
             f("udp.srcport", 4000),
         ],
     });
+    icmpv4_kinds(&mut k);
     // A UDP datagram sent in two IPv4 fragments; tshark reassembles and checks UDP.
     let big: Vec<u8> = (0..64u8).collect();
     let dgram = udp((5000, 5001), &big, a4, b4);
@@ -677,6 +686,90 @@ fn kinds() -> Vec<Kind> {
     rd.protocols = PROTO_REDIRECT;
     k.push(rd);
     k
+}
+
+/// ICMPv4: echo request and reply, destination unreachable and time exceeded
+/// quoting a UDP probe.
+fn icmpv4_kinds(k: &mut Vec<Kind>) {
+    let (a4, b4): (IpAddr, IpAddr) = (V4_A.into(), V4_B.into());
+    let echo = icmpv4(&Icmpv4Repr::EchoRequest {
+        ident: 0x77,
+        seq_no: 3,
+        data: b"options!",
+    });
+    k.push(Kind {
+        name: "icmp echo request",
+        link: Link::Ethernet,
+        bytes: ethernet(
+            Vlan::None,
+            EtherType::IPV4,
+            &ipv4(v4(IpProtocol::ICMP), &echo),
+        ),
+        protocols: "eth:ethertype:ip:icmp:data",
+        fields: vec![f("icmp.type", 8), f("icmp.ident", 0x77), f("icmp.seq", 3)],
+    });
+    let reply = icmpv4(&Icmpv4Repr::EchoReply {
+        ident: 0x77,
+        seq_no: 3,
+        data: b"reply",
+    });
+    k.push(Kind {
+        name: "icmp echo reply, raw ipv4 link",
+        link: Link::RawIpv4,
+        bytes: ipv4(v4(IpProtocol::ICMP), &reply),
+        protocols: "ip:icmp:data",
+        fields: vec![f("icmp.type", 0)],
+    });
+    // ICMP errors quoting a whole UDP probe (RFC 1812 §4.3.2.3 allows more than
+    // 8 bytes), so tshark can verify the quoted UDP checksum too.
+    let probe_udp = udp((33000, 33434), b"probe", b4, a4);
+    let probe = ipv4(
+        Ipv4Repr {
+            src: V4_B,
+            dst: V4_A,
+            ttl: 1,
+            ..v4(IpProtocol::UDP)
+        },
+        &probe_udp,
+    );
+    for (name, repr, ty, code) in [
+        (
+            "icmp port unreachable",
+            Icmpv4Repr::DstUnreachable {
+                reason: pktkit_wire::icmpv4::DstUnreachable::PortUnreachable,
+                next_hop_mtu: 0,
+                data: &probe,
+            },
+            3,
+            3,
+        ),
+        (
+            "icmp time exceeded",
+            Icmpv4Repr::TimeExceeded {
+                reason: pktkit_wire::icmpv4::TimeExceeded::TtlExpired,
+                data: &probe,
+            },
+            11,
+            0,
+        ),
+    ] {
+        let msg = icmpv4(&repr);
+        k.push(Kind {
+            name,
+            link: Link::Ethernet,
+            bytes: ethernet(
+                Vlan::None,
+                EtherType::IPV4,
+                &ipv4(v4(IpProtocol::ICMP), &msg),
+            ),
+            protocols: "eth:ethertype:ip:icmp:ip:udp:data",
+            fields: vec![
+                f("icmp.type", ty),
+                f("icmp.code", code),
+                f("udp.dstport", 33434),
+            ],
+        });
+    }
 }
 
 fn ndp_kind(

@@ -19,6 +19,7 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use pktkit_wire::arp::{ArpPacket, ArpRepr};
 use pktkit_wire::ethernet::{EthernetFrame, EthernetRepr};
+use pktkit_wire::icmpv4::Icmpv4Packet;
 use pktkit_wire::icmpv6::Icmpv6Packet;
 use pktkit_wire::ipv4::Ipv4Packet;
 use pktkit_wire::ipv6::Ipv6Packet;
@@ -239,6 +240,7 @@ impl Decoder {
             IpProtocol::TCP => self.tcp(data, up),
             IpProtocol::UDP => self.udp(data, up),
 
+            IpProtocol::ICMP if up.src.is_ipv4() => self.icmpv4(data, up),
             IpProtocol::ICMPV6 if up.src.is_ipv6() => self.icmpv6(data, up),
             _ => Ok(()),
         }
@@ -288,6 +290,16 @@ impl Decoder {
             len: p.len(),
             checksum_ok: (checked && up.whole && present)
                 .then(|| p.verify_checksum(up.src, up.dst)),
+        });
+        Ok(())
+    }
+
+    fn icmpv4(&mut self, data: &[u8], up: Upper) -> Result<(), Failure> {
+        let p = Icmpv4Packet::new_checked(data).map_err(|e| ("icmpv4", e))?;
+        self.layers.icmpv4 = Some(IcmpLayer {
+            icmp_type: p.msg_type(),
+            code: p.msg_code(),
+            checksum_ok: up.whole.then(|| p.verify_checksum()),
         });
         Ok(())
     }
