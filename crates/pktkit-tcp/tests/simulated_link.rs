@@ -120,14 +120,19 @@ impl Direction {
 }
 
 fn tcp_payload_len(ip: &[u8]) -> usize {
-    // IPv4 only here: total length − IHL − data offset.
-    if ip.len() < 40 {
-        return 0;
+    // Total length − IP header − TCP data offset (IPv4 or IPv6 without extensions).
+    let (iph, total) = match ip.first().map(|b| b >> 4) {
+        Some(4) if ip.len() >= 40 => {
+            let ihl = (ip[0] & 0xf) as usize * 4;
+            (ihl, u16::from_be_bytes([ip[2], ip[3]]) as usize)
+        }
+        Some(6) if ip.len() >= 60 => (40, 40 + u16::from_be_bytes([ip[4], ip[5]]) as usize),
+        _ => return 0,
+    };
+    match ip.get(iph + 12) {
+        Some(b) => total.saturating_sub(iph + (b >> 4) as usize * 4),
+        None => 0,
     }
-    let total = u16::from_be_bytes([ip[2], ip[3]]) as usize;
-    let ihl = (ip[0] & 0xf) as usize * 4;
-    let doff = (ip[ihl + 12] >> 4) as usize * 4;
-    total.saturating_sub(ihl + doff)
 }
 
 /// Period of the test pattern: a prime, so misplaced data shows.
@@ -232,11 +237,22 @@ struct Outcome {
 
 /// Runs a full transfer of `bytes` each way and returns the engines.
 fn transfer(seed: u64, imp: Impairments, bytes: u64, cfg: Config) -> Outcome {
+    transfer_between(seed, imp, bytes, cfg, "10.0.0.1:40000", "10.0.0.2:80")
+}
+
+fn transfer_between(
+    seed: u64,
+    imp: Impairments,
+    bytes: u64,
+    cfg: Config,
+    client: &str,
+    server: &str,
+) -> Outcome {
     let t0 = Instant::now();
     let mut now = t0;
     let mut rng = Rng(seed);
-    let ca: SocketAddr = "10.0.0.1:40000".parse().unwrap();
-    let sa: SocketAddr = "10.0.0.2:80".parse().unwrap();
+    let ca: SocketAddr = client.parse().unwrap();
+    let sa: SocketAddr = server.parse().unwrap();
     let mut listener = Listener::new(
         sa,
         ListenerConfig {
@@ -436,4 +452,38 @@ fn ten_mb_each_way_ten_percent_loss() {
     check_retransmits("client", &o.client, &o.link[0], 0.10);
     check_retransmits("server", &o.server, &o.link[1], 0.10);
     eprintln!("virtual time {:?}", o.elapsed);
+}
+
+/// NewReno without SACK or timestamps: loss is found by three duplicate ACKs
+/// and NewReno partial ACKs (RFC 6582), or the RTO. 4 MB each way.
+#[test]
+fn newreno_without_sack_one_percent_loss() {
+    let cfg = Config {
+        sack: false,
+        timestamps: false,
+        congestion: pktkit_tcp::congestion::CongestionAlgorithm::NewReno,
+        ..config()
+    };
+    let o = transfer(4, impairments(0.01), 4 * MB, cfg);
+    assert_eq!(o.client.negotiated().0, false);
+    assert_eq!(o.client.congestion_algorithm(), "newreno");
+    check_retransmits("client", &o.client, &o.link[0], 0.01);
+    check_retransmits("server", &o.server, &o.link[1], 0.01);
+    assert!(o.client.stats().dup_acks > 0);
+}
+
+/// The same engine over IPv6, 4 MB each way with 1 % loss.
+#[test]
+fn ipv6_one_percent_loss() {
+    let o = transfer_between(
+        5,
+        impairments(0.01),
+        4 * MB,
+        config(),
+        "[2001:db8::1]:40000",
+        "[2001:db8::2]:80",
+    );
+    check_retransmits("client", &o.client, &o.link[0], 0.01);
+    check_retransmits("server", &o.server, &o.link[1], 0.01);
+    assert!(o.client.remote_addr().is_ipv6());
 }
