@@ -465,7 +465,7 @@ fn newreno_without_sack_one_percent_loss() {
         ..config()
     };
     let o = transfer(4, impairments(0.01), 4 * MB, cfg);
-    assert_eq!(o.client.negotiated().0, false);
+    assert!(!o.client.negotiated().0, "SACK off");
     assert_eq!(o.client.congestion_algorithm(), "newreno");
     check_retransmits("client", &o.client, &o.link[0], 0.01);
     check_retransmits("server", &o.server, &o.link[1], 0.01);
