@@ -1,0 +1,27 @@
+//! Fuzz target `checksum`: every checksum kernel against the reference.
+//!
+//! The first four bytes are the initial sum, the fifth picks a start offset
+//! (so every alignment is reached); `fold(sum) == fold(reference_sum)` for the
+//! dispatching [`sum`] and for each kernel this machine can run.
+
+use crate::checksum::{Kernel, fold, reference_sum, sum, sum_with};
+
+/// Runs the kernels over `data` and checks the invariant above.
+pub fn checksum(data: &[u8]) {
+    let (initial, rest) = match data {
+        [a, b, c, d, rest @ ..] => (u32::from_le_bytes([*a, *b, *c, *d]), rest),
+        _ => (0, data),
+    };
+    let (skip, rest) = match rest {
+        [s, rest @ ..] => ((*s & 31) as usize, rest),
+        [] => (0, rest),
+    };
+    let bytes = &rest[skip.min(rest.len())..];
+    let want = fold(reference_sum(bytes, initial));
+    assert_eq!(fold(sum(bytes, initial)), want);
+    for k in [Kernel::Scalar, Kernel::Sse2, Kernel::Avx2] {
+        if let Some(got) = sum_with(k, bytes, initial) {
+            assert_eq!(fold(got), want, "{k:?}");
+        }
+    }
+}
