@@ -1420,10 +1420,9 @@ impl Connection {
     }
 
     fn payload_room(&self, repr: &TcpRepr<'_>, buf_len: usize) -> u32 {
-        let opts = (repr.header_len() - HEADER_LEN) as u32;
-        let by_mss = self.mss.saturating_sub(opts).max(1);
-        let by_buf =
-            buf_len.saturating_sub(ip::header_len(self.local.ip()) + repr.header_len()) as u32;
+        let hl = repr.header_len();
+        let by_mss = self.mss.saturating_sub((hl - HEADER_LEN) as u32).max(1);
+        let by_buf = buf_len.saturating_sub(ip::header_len(self.local.ip()) + hl) as u32;
         by_mss.min(by_buf)
     }
 
@@ -1448,8 +1447,18 @@ impl Connection {
         let wnd_room = (self.snd_una + self.snd_wnd).since(self.snd_nxt);
         let flight = self.effective_flight();
         let cwnd_room = self.cc.window().saturating_sub(flight);
-        let repr_probe = self.peek_repr();
-        let max_payload = self.payload_room(&repr_probe, buf.len());
+        let max_payload = if self.recv_buf.has_holes() {
+            let repr_probe = self.peek_repr();
+            self.payload_room(&repr_probe, buf.len())
+        } else {
+            // The common case: at most the timestamps option.
+            let hl = HEADER_LEN + if self.ts_ok { 12 } else { 0 };
+            let by_mss = self.mss.saturating_sub((hl - HEADER_LEN) as u32).max(1);
+            let by_buf =
+                buf.len()
+                    .saturating_sub(ip::header_len(self.local.ip()) + hl) as u32;
+            by_mss.min(by_buf)
+        };
         let mut len = (avail as u32).min(max_payload).min(wnd_room);
         if !probe {
             len = len.min(cwnd_room);
