@@ -43,13 +43,17 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs, unreachable_pub)]
 
+mod clock;
 mod connect;
 mod counters;
 mod device;
 mod done;
+mod l2hub;
 mod pipe;
+mod rate;
 mod serve;
 
+pub use clock::{COARSE_TICK, Clock, CoarseClock, ManualClock, SystemClock};
 pub use connect::{connect_l2, connect_l3};
 pub use counters::{CounterSnapshot, DeviceCounters, DropCounters, DropReason, DropSnapshot};
 pub use device::{
@@ -57,5 +61,10 @@ pub use device::{
     L3Handler,
 };
 pub use done::Done;
+pub use l2hub::{
+    DEFAULT_AGING, DEFAULT_MAX_MACS, L2Hub, L2HubConfig, L2HubSnapshot, MAX_PORTS, PortConfig,
+    PortHandle, PortId, VlanMode, VlanSet,
+};
 pub use pipe::{PipeL2, PipeL3};
+pub use rate::RateLimit;
 pub use serve::{serve, serve_l3, serve_l3_with_done, serve_with_done};

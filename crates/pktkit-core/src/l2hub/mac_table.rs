@@ -1,0 +1,362 @@
+//! [`MacTable`]: the lock-free, bounded (VID, MAC) → port table of an [`L2Hub`](crate::L2Hub).
+//!
+//! A fixed array of buckets of [`WAYS`] slots (set-associative, like a CPU
+//! cache). Each slot is two atomics: the key (`1 << 63 | vid << 48 | mac`) and
+//! the value (port id in the top 24 bits, last-seen milliseconds in the low 40).
+//! Readers load key, value, key again, so they never pair a key with another
+//! key's value; writers claim a slot by CAS on the value. Nothing here blocks.
+//!
+//! Bounds: at most `capacity` live entries overall, enforced exactly by a FIFO
+//! of insertions (the oldest insertion is evicted first); a full bucket evicts
+//! its least recently seen slot. Per-port FIFOs (kept by the hub) bound each port.
+
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crossbeam_queue::ArrayQueue;
+use pktkit_wire::MacAddr;
+
+/// Slots per bucket.
+pub(crate) const WAYS: usize = 8;
+/// Value of a free slot.
+const FREE: u64 = u64::MAX;
+/// Value of a slot being written.
+const BUSY: u64 = u64::MAX - 1;
+const TIME_BITS: u32 = 40;
+const TIME_MASK: u64 = (1 << TIME_BITS) - 1;
+
+#[inline]
+pub(crate) fn key_of(vid: u16, mac: MacAddr) -> u64 {
+    1 << 63 | (vid as u64 & 0x0fff) << 48 | mac.to_u64()
+}
+
+#[inline]
+fn pack(port: u32, ms: u64) -> u64 {
+    (port as u64) << TIME_BITS | (ms & TIME_MASK)
+}
+
+#[inline]
+fn port_of(v: u64) -> u32 {
+    (v >> TIME_BITS) as u32
+}
+
+#[inline]
+fn time_of(v: u64) -> u64 {
+    v & TIME_MASK
+}
+
+#[derive(Default)]
+struct Slot {
+    key: AtomicU64,
+    value: AtomicU64,
+}
+
+/// What [`MacTable::learn`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Learned {
+    /// Already known on this port and fresh: nothing written.
+    Known,
+    /// Known on this port; last-seen refreshed.
+    Refreshed,
+    /// Known on another port; moved (the old port id is given).
+    Moved(u32),
+    /// A new entry.
+    New,
+    /// Could not be stored (every slot of its bucket busy).
+    Refused,
+}
+
+/// See the [module docs](self).
+pub(crate) struct MacTable {
+    slots: Box<[Slot]>,
+    bucket_mask: usize,
+    seed: u64,
+    fifo: ArrayQueue<u64>,
+    refresh_ms: u64,
+}
+
+impl MacTable {
+    /// A table for at most `capacity` entries (at least 1).
+    pub(crate) fn new(capacity: usize, refresh_ms: u64) -> Self {
+        let capacity = capacity.max(1);
+        // Twice the slots the bound needs, so buckets rarely fill up.
+        let buckets = (capacity * 2).div_ceil(WAYS).next_power_of_two();
+        let slots: Box<[Slot]> = (0..buckets * WAYS)
+            .map(|_| Slot {
+                key: AtomicU64::new(0),
+                value: AtomicU64::new(FREE),
+            })
+            .collect();
+        let seed = RandomState::new().hash_one(0x5eed_u64) | 1;
+        MacTable {
+            slots,
+            bucket_mask: buckets - 1,
+            seed,
+            fifo: ArrayQueue::new(capacity),
+            refresh_ms,
+        }
+    }
+
+    /// The bound on live entries.
+    pub(crate) fn capacity(&self) -> usize {
+        self.fifo.capacity()
+    }
+
+    #[inline]
+    fn bucket(&self, key: u64) -> &[Slot] {
+        let h = (key ^ self.seed).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let b = (h >> 32) as usize & self.bucket_mask;
+        &self.slots[b * WAYS..(b + 1) * WAYS]
+    }
+
+    /// The port of `key` if present and seen within `max_age_ms` of `now_ms`.
+    #[inline]
+    pub(crate) fn lookup(&self, key: u64, now_ms: u64, max_age_ms: u64) -> Option<u32> {
+        for s in self.bucket(key) {
+            if s.key.load(Ordering::Acquire) != key {
+                continue;
+            }
+            let v = s.value.load(Ordering::Acquire);
+            if v >= BUSY || s.key.load(Ordering::Acquire) != key {
+                continue;
+            }
+            if now_ms.saturating_sub(time_of(v)) > max_age_ms {
+                return None;
+            }
+            return Some(port_of(v));
+        }
+        None
+    }
+
+    /// Records that `key` was seen on `port` at `now_ms`. Entries older than
+    /// `max_age_ms` count as free. `on_evict(key, port)` is told about every
+    /// live entry this removes to make room.
+    #[inline]
+    pub(crate) fn learn(
+        &self,
+        key: u64,
+        port: u32,
+        now_ms: u64,
+        max_age_ms: u64,
+        on_evict: &mut dyn FnMut(u64, u32),
+    ) -> Learned {
+        let bucket = self.bucket(key);
+        for s in bucket {
+            if s.key.load(Ordering::Acquire) != key {
+                continue;
+            }
+            let v = s.value.load(Ordering::Acquire);
+            if v >= BUSY || s.key.load(Ordering::Acquire) != key {
+                continue;
+            }
+            let old_port = port_of(v);
+            if old_port == port {
+                if now_ms.saturating_sub(time_of(v)) < self.refresh_ms {
+                    return Learned::Known;
+                }
+                // A lost race means another thread refreshed it: fine either way.
+                let _ = s.value.compare_exchange(
+                    v,
+                    pack(port, now_ms),
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                );
+                return Learned::Refreshed;
+            }
+            if s.value
+                .compare_exchange(v, pack(port, now_ms), Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
+                return Learned::Moved(old_port);
+            }
+            return Learned::Known;
+        }
+        self.insert_new(bucket, key, port, now_ms, max_age_ms, on_evict)
+    }
+
+    #[cold]
+    fn insert_new(
+        &self,
+        bucket: &[Slot],
+        key: u64,
+        port: u32,
+        now_ms: u64,
+        max_age_ms: u64,
+        on_evict: &mut dyn FnMut(u64, u32),
+    ) -> Learned {
+        // Keep the global bound: every live entry has a record in the FIFO.
+        while let Err(k) = self.fifo.push(key) {
+            let _ = k;
+            if let Some(old) = self.fifo.pop()
+                && let Some(p) = self.remove(old, None)
+            {
+                on_evict(old, p);
+            }
+        }
+        for _attempt in 0..WAYS {
+            // Prefer a free slot, then an expired one, then the least recently seen.
+            let mut victim: Option<(&Slot, u64)> = None;
+            for s in bucket {
+                let v = s.value.load(Ordering::Acquire);
+                if v == BUSY {
+                    continue;
+                }
+                let rank = if v == FREE {
+                    0
+                } else if now_ms.saturating_sub(time_of(v)) > max_age_ms {
+                    1
+                } else {
+                    2 + time_of(v)
+                };
+                if victim.is_none_or(|(_, r)| rank < r) {
+                    victim = Some((s, rank));
+                }
+            }
+            let Some((s, _)) = victim else {
+                return Learned::Refused;
+            };
+            let v = s.value.load(Ordering::Acquire);
+            if v == BUSY
+                || s.value
+                    .compare_exchange(v, BUSY, Ordering::AcqRel, Ordering::Relaxed)
+                    .is_err()
+            {
+                continue;
+            }
+            if v != FREE {
+                on_evict(s.key.load(Ordering::Relaxed), port_of(v));
+            }
+            s.key.store(key, Ordering::Release);
+            s.value.store(pack(port, now_ms), Ordering::Release);
+            return Learned::New;
+        }
+        Learned::Refused
+    }
+
+    /// Removes `key` (only if on `port`, when given); returns the port it had.
+    pub(crate) fn remove(&self, key: u64, port: Option<u32>) -> Option<u32> {
+        for s in self.bucket(key) {
+            if s.key.load(Ordering::Acquire) != key {
+                continue;
+            }
+            let v = s.value.load(Ordering::Acquire);
+            if v >= BUSY || s.key.load(Ordering::Acquire) != key {
+                continue;
+            }
+            if port.is_some_and(|p| p != port_of(v)) {
+                continue;
+            }
+            if s.value
+                .compare_exchange(v, FREE, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
+                return Some(port_of(v));
+            }
+        }
+        None
+    }
+
+    /// Frees every entry matching `pred(key, port, last_seen_ms)`; returns how many.
+    pub(crate) fn retain_not(&self, mut pred: impl FnMut(u64, u32, u64) -> bool) -> usize {
+        let mut n = 0;
+        for s in self.slots.iter() {
+            let v = s.value.load(Ordering::Acquire);
+            if v >= BUSY {
+                continue;
+            }
+            let k = s.key.load(Ordering::Acquire);
+            if pred(k, port_of(v), time_of(v))
+                && s.value
+                    .compare_exchange(v, FREE, Ordering::AcqRel, Ordering::Relaxed)
+                    .is_ok()
+            {
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Live entries (a scan; for stats and tests).
+    pub(crate) fn len(&self, now_ms: u64, max_age_ms: u64) -> usize {
+        self.slots
+            .iter()
+            .filter(|s| {
+                let v = s.value.load(Ordering::Acquire);
+                v < BUSY && now_ms.saturating_sub(time_of(v)) <= max_age_ms
+            })
+            .count()
+    }
+
+    /// `(vid, mac, port, last_seen_ms)` of every live entry.
+    pub(crate) fn entries(&self) -> Vec<(u16, MacAddr, u32, u64)> {
+        self.slots
+            .iter()
+            .filter_map(|s| {
+                let v = s.value.load(Ordering::Acquire);
+                let k = s.key.load(Ordering::Acquire);
+                (v < BUSY).then(|| {
+                    (
+                        ((k >> 48) & 0x0fff) as u16,
+                        MacAddr::from_u64(k),
+                        port_of(v),
+                        time_of(v),
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mac(n: u64) -> MacAddr {
+        MacAddr::from_u64(0x0200_0000_0000 | n)
+    }
+
+    #[test]
+    fn learn_lookup_move_and_age() {
+        let t = MacTable::new(64, 1000);
+        let k = key_of(10, mac(1));
+        let mut ev = |_, _| panic!("nothing to evict");
+        assert_eq!(t.learn(k, 3, 0, 300_000, &mut ev), Learned::New);
+        assert_eq!(t.lookup(k, 10, 300_000), Some(3));
+        assert_eq!(
+            t.lookup(key_of(11, mac(1)), 10, 300_000),
+            None,
+            "other VLAN"
+        );
+        assert_eq!(t.learn(k, 3, 500, 300_000, &mut ev), Learned::Known);
+        assert_eq!(t.learn(k, 3, 1500, 300_000, &mut ev), Learned::Refreshed);
+        assert_eq!(t.learn(k, 4, 1600, 300_000, &mut ev), Learned::Moved(3));
+        assert_eq!(t.lookup(k, 1600 + 300_000, 300_000), Some(4));
+        assert_eq!(t.lookup(k, 1601 + 300_000, 300_000), None, "aged out");
+        assert_eq!(t.remove(k, Some(3)), None);
+        assert_eq!(t.remove(k, Some(4)), Some(4));
+        assert_eq!(t.lookup(k, 1600, 300_000), None);
+    }
+
+    #[test]
+    fn global_bound_evicts_oldest_insertion_first() {
+        let t = MacTable::new(100, 1000);
+        let mut evicted = Vec::new();
+        for i in 0..150u64 {
+            t.learn(key_of(1, mac(i)), 1, i, u64::MAX, &mut |k, _| {
+                evicted.push(k)
+            });
+        }
+        assert!(t.len(150, u64::MAX) <= 100);
+        // Bucket conflicts may evict a few early, but the first 50 insertions are gone
+        // and the last 100 are (nearly all) present.
+        for i in 0..50 {
+            assert_eq!(t.lookup(key_of(1, mac(i)), 150, u64::MAX), None, "{i}");
+        }
+        let present = (50..150)
+            .filter(|i| t.lookup(key_of(1, mac(*i)), 150, u64::MAX).is_some())
+            .count();
+        assert!(present >= 95, "{present}");
+        assert_eq!(evicted.len(), 150 - t.len(150, u64::MAX));
+    }
+}

@@ -1,0 +1,673 @@
+//! [`L2Hub`]: a MAC-learning Ethernet switch with VLANs, limits and counters.
+//!
+//! Attach any [`L2Device`]s as ports; the hub learns which MAC lives behind
+//! which port (per VLAN), forwards known unicast to that one port and floods
+//! broadcast, multicast and unknown unicast to every other port of the VLAN.
+//!
+//! Forwarding takes no lock: the port set is an immutable snapshot swapped with
+//! `arc-swap`, the MAC table is a fixed array of atomics (see `mac_table`),
+//! counters are relaxed atomics. Attaching and detaching take a mutex that the
+//! data path never touches. Not a router (see [`crate::L3Hub`]), no STP: do
+//! not build loops.
+
+mod mac_table;
+mod vlan;
+
+pub use vlan::{VlanMode, VlanSet};
+
+use std::fmt;
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use crossbeam_queue::ArrayQueue;
+use pktkit_wire::{EtherType, Frame, MacAddr, VLAN_TAG_LEN};
+use smallvec::SmallVec;
+
+use self::mac_table::{Learned, MacTable, key_of};
+use self::vlan::Egress;
+use crate::rate::TokenBucket;
+use crate::{
+    Attachment, Clock, CoarseClock, CounterSnapshot, DeviceCounters, DropCounters, DropReason,
+    DropSnapshot, L2Connector, L2Device, RateLimit,
+};
+
+/// Default MAC aging time (5 minutes, as 802.1D suggests).
+pub const DEFAULT_AGING: Duration = Duration::from_secs(300);
+/// Default bound on the MAC table.
+pub const DEFAULT_MAX_MACS: usize = 16 * 1024;
+/// The most ports one hub can have at a time.
+pub const MAX_PORTS: usize = 65_535;
+/// A known entry's last-seen time is rewritten at most this often (ms), so
+/// steady traffic does not write to shared cache lines.
+const REFRESH_MS: u64 = 1000;
+
+/// Settings of an [`L2Hub`].
+#[derive(Clone, Debug)]
+pub struct L2HubConfig {
+    /// How long an entry lives without traffic from its MAC.
+    pub aging: Duration,
+    /// The most MAC entries the table holds; beyond it the oldest learned goes first.
+    pub max_macs: usize,
+    /// The time source (default [`CoarseClock`]; tests use [`crate::ManualClock`]).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for L2HubConfig {
+    fn default() -> Self {
+        L2HubConfig {
+            aging: DEFAULT_AGING,
+            max_macs: DEFAULT_MAX_MACS,
+            clock: Arc::new(CoarseClock),
+        }
+    }
+}
+
+/// Settings of one hub port.
+#[derive(Clone, Debug, Default)]
+pub struct PortConfig {
+    /// VLAN behaviour (default [`VlanMode::Transparent`]).
+    pub vlan: VlanMode,
+    /// The most MACs this port may own; beyond it its oldest learned goes first.
+    pub max_macs: Option<usize>,
+    /// Frames arriving faster than this are dropped ([`DropReason::RateLimited`]).
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl PortConfig {
+    /// An access port of VLAN `vid`.
+    pub fn access(vid: u16) -> Self {
+        PortConfig {
+            vlan: VlanMode::Access(vid),
+            ..Default::default()
+        }
+    }
+
+    /// A trunk carrying `allowed` tagged, and `native` untagged.
+    pub fn trunk(native: Option<u16>, allowed: impl IntoIterator<Item = u16>) -> Self {
+        PortConfig {
+            vlan: VlanMode::Trunk {
+                native,
+                allowed: allowed.into_iter().collect(),
+            },
+            ..Default::default()
+        }
+    }
+}
+
+/// Identifies a port of a hub (unique among the hub's current and past ports
+/// for a long while: slots are reused with a new generation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PortId(u32);
+
+impl PortId {
+    /// The raw id.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+    fn slot(self) -> usize {
+        (self.0 & 0xffff) as usize
+    }
+}
+
+impl fmt::Display for PortId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "port{}.{}", self.0 & 0xffff, self.0 >> 16)
+    }
+}
+
+struct Port {
+    id: PortId,
+    device: Arc<dyn L2Device>,
+    vlan: VlanMode,
+    counters: DeviceCounters,
+    rate: Option<TokenBucket>,
+    /// Insertion order of this port's MACs, when the port is limited.
+    fifo: Option<ArrayQueue<u64>>,
+}
+
+#[derive(Default)]
+struct PortSet {
+    slots: Vec<Option<Arc<Port>>>,
+    list: Vec<Arc<Port>>,
+}
+
+impl PortSet {
+    #[inline]
+    fn get(&self, id: u32) -> Option<&Arc<Port>> {
+        match self.slots.get((id & 0xffff) as usize) {
+            Some(Some(p)) if p.id.0 == id => Some(p),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Default)]
+struct HubStats {
+    learned: AtomicU64,
+    moved: AtomicU64,
+    evicted: AtomicU64,
+    flooded: AtomicU64,
+}
+
+struct Admin {
+    generations: Vec<u8>,
+}
+
+struct Inner {
+    ports: ArcSwap<PortSet>,
+    table: MacTable,
+    clock: Arc<dyn Clock>,
+    origin: Instant,
+    aging_ms: u64,
+    drops: DropCounters,
+    stats: HubStats,
+    admin: Mutex<Admin>,
+}
+
+/// A MAC-learning switch. See the [module docs](self).
+///
+/// ```
+/// use pktkit_core::{L2Device, L2Hub, PipeL2};
+/// use pktkit_wire::{Frame, MacAddr};
+/// use std::sync::Arc;
+///
+/// let hub = L2Hub::new();
+/// let mac = |n| MacAddr::new(2, 0, 0, 0, 0, n);
+/// let (vm1, port1) = PipeL2::pair(mac(1), mac(101));
+/// let (vm2, port2) = PipeL2::pair(mac(2), mac(102));
+/// let _p1 = hub.attach(Arc::new(port1)).unwrap();
+/// let _p2 = hub.attach(Arc::new(port2)).unwrap();
+///
+/// let mut f = [0u8; 60];
+/// f[..6].copy_from_slice(&mac(2).0);   // to vm2
+/// f[6..12].copy_from_slice(&mac(1).0); // from vm1
+/// vm1.send(Frame::parse(&f).unwrap()).unwrap();
+/// assert_eq!(hub.lookup(0, mac(1)), Some(_p1.id()));
+/// assert_eq!(hub.port_counters(_p2.id()).unwrap().tx_packets, 1); // out to vm2 only
+/// println!("{}", hub.snapshot());
+/// ```
+pub struct L2Hub {
+    inner: Arc<Inner>,
+}
+
+impl L2Hub {
+    /// A hub with the default settings.
+    pub fn new() -> Self {
+        Self::with_config(L2HubConfig::default())
+    }
+
+    /// A hub with the given settings.
+    pub fn with_config(config: L2HubConfig) -> Self {
+        let origin = config.clock.now();
+        L2Hub {
+            inner: Arc::new(Inner {
+                ports: ArcSwap::from_pointee(PortSet::default()),
+                table: MacTable::new(config.max_macs, REFRESH_MS),
+                clock: config.clock,
+                origin,
+                aging_ms: config.aging.as_millis().min(u64::MAX as u128) as u64,
+                drops: DropCounters::new(),
+                stats: HubStats::default(),
+                admin: Mutex::new(Admin {
+                    generations: Vec::new(),
+                }),
+            }),
+        }
+    }
+
+    /// Attaches `device` as a transparent port.
+    pub fn attach(&self, device: Arc<dyn L2Device>) -> io::Result<PortHandle> {
+        self.attach_with(device, PortConfig::default())
+    }
+
+    /// Attaches `device` as a port with `config`. The hub becomes the
+    /// device's handler. Fails when [`MAX_PORTS`] are attached.
+    pub fn attach_with(
+        &self,
+        device: Arc<dyn L2Device>,
+        config: PortConfig,
+    ) -> io::Result<PortHandle> {
+        let mut admin = self
+            .inner
+            .admin
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let cur = self.inner.ports.load_full();
+        let slot = match cur.slots.iter().position(Option::is_none) {
+            Some(s) => s,
+            None if cur.slots.len() < MAX_PORTS => cur.slots.len(),
+            None => {
+                return Err(io::Error::new(
+                    io::ErrorKind::OutOfMemory,
+                    "hub has the maximum number of ports",
+                ));
+            }
+        };
+        if admin.generations.len() <= slot {
+            admin.generations.resize(slot + 1, 0);
+        }
+        let generation = admin.generations[slot];
+        admin.generations[slot] = if generation >= 254 { 0 } else { generation + 1 };
+        let id = PortId((generation as u32) << 16 | slot as u32);
+        let port = Arc::new(Port {
+            id,
+            device: device.clone(),
+            vlan: config.vlan,
+            counters: DeviceCounters::new(),
+            rate: config.rate_limit.map(TokenBucket::new),
+            fifo: config.max_macs.map(|n| ArrayQueue::new(n.max(1))),
+        });
+        let mut next = PortSet {
+            slots: cur.slots.clone(),
+            list: cur.list.clone(),
+        };
+        if next.slots.len() <= slot {
+            next.slots.resize(slot + 1, None);
+        }
+        next.slots[slot] = Some(port.clone());
+        next.list.push(port.clone());
+        self.inner.ports.store(Arc::new(next));
+        drop(admin);
+        let inner = self.inner.clone();
+        device.set_handler(Arc::new(move |f: &Frame| {
+            inner.forward(&port, f);
+            Ok(())
+        }));
+        Ok(PortHandle {
+            hub: Arc::downgrade(&self.inner),
+            id,
+        })
+    }
+
+    /// Detaches the port `id` (also what dropping its [`PortHandle`] does).
+    /// Returns false if no such port is attached.
+    pub fn detach(&self, id: PortId) -> bool {
+        self.inner.detach(id)
+    }
+
+    /// The port behind (`vid`, `mac`), if learned and not aged out.
+    /// `vid` is 0 for transparent ports.
+    pub fn lookup(&self, vid: u16, mac: MacAddr) -> Option<PortId> {
+        let now = self.inner.now().as_millis() as u64;
+        self.inner
+            .table
+            .lookup(key_of(vid, mac), now, self.inner.aging_ms)
+            .filter(|id| self.inner.ports.load().get(*id).is_some())
+            .map(PortId)
+    }
+
+    /// Number of live (not aged out) MAC entries.
+    pub fn mac_count(&self) -> usize {
+        let now = self.inner.now().as_millis() as u64;
+        self.inner.table.len(now, self.inner.aging_ms)
+    }
+
+    /// The bound on MAC entries.
+    pub fn max_macs(&self) -> usize {
+        self.inner.table.capacity()
+    }
+
+    /// `(vid, mac, port)` of every live entry.
+    pub fn mac_entries(&self) -> Vec<(u16, MacAddr, PortId)> {
+        let now = self.inner.now().as_millis() as u64;
+        self.inner
+            .table
+            .entries()
+            .into_iter()
+            .filter(|e| now.saturating_sub(e.3) <= self.inner.aging_ms)
+            .map(|(v, m, p, _)| (v, m, PortId(p)))
+            .collect()
+    }
+
+    /// Frees every aged-out entry now; returns how many. (Lookups already
+    /// ignore them; this just returns their slots early.)
+    pub fn expire(&self) -> usize {
+        let now = self.inner.now().as_millis() as u64;
+        let aging = self.inner.aging_ms;
+        self.inner
+            .table
+            .retain_not(|_, _, seen| now.saturating_sub(seen) > aging)
+    }
+
+    /// Number of attached ports.
+    pub fn port_count(&self) -> usize {
+        self.inner.ports.load().list.len()
+    }
+
+    /// The counters of port `id`: rx = frames the port brought in, tx = frames
+    /// the hub sent out of it.
+    pub fn port_counters(&self, id: PortId) -> Option<CounterSnapshot> {
+        self.inner
+            .ports
+            .load()
+            .get(id.0)
+            .map(|p| p.counters.snapshot())
+    }
+
+    /// Drops per reason, hub-wide.
+    pub fn drops(&self) -> DropSnapshot {
+        self.inner.drops.snapshot()
+    }
+
+    /// Everything countable about the hub at once.
+    pub fn snapshot(&self) -> L2HubSnapshot {
+        let ports = self.inner.ports.load();
+        let s = &self.inner.stats;
+        L2HubSnapshot {
+            ports: ports
+                .list
+                .iter()
+                .map(|p| (p.id, p.counters.snapshot()))
+                .collect(),
+            macs: self.mac_count(),
+            learned: s.learned.load(Relaxed),
+            moved: s.moved.load(Relaxed),
+            evicted: s.evicted.load(Relaxed),
+            flooded: s.flooded.load(Relaxed),
+            drops: self.drops(),
+        }
+    }
+}
+
+impl Default for L2Hub {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for L2Hub {
+    fn drop(&mut self) {
+        // Ports' handlers hold the hub: detaching them breaks the cycle.
+        let ids: Vec<PortId> = self.inner.ports.load().list.iter().map(|p| p.id).collect();
+        for id in ids {
+            self.inner.detach(id);
+        }
+    }
+}
+
+impl fmt::Debug for L2Hub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("L2Hub")
+            .field("ports", &self.port_count())
+            .field("macs", &self.mac_count())
+            .finish()
+    }
+}
+
+impl L2Connector for L2Hub {
+    fn connect_l2(&self, device: Arc<dyn L2Device>) -> io::Result<Attachment> {
+        let h = self.attach(device)?;
+        Ok(Attachment::new(move || drop(h)))
+    }
+}
+
+/// A port's hold on its hub: dropping it (or [`PortHandle::detach`]) detaches the port.
+#[must_use = "dropping a PortHandle detaches the port"]
+#[derive(Debug)]
+pub struct PortHandle {
+    hub: Weak<Inner>,
+    id: PortId,
+}
+
+impl PortHandle {
+    /// The port's id.
+    pub fn id(&self) -> PortId {
+        self.id
+    }
+
+    /// The port's counters (`None` once detached).
+    pub fn counters(&self) -> Option<CounterSnapshot> {
+        let hub = self.hub.upgrade()?;
+        let ports = hub.ports.load();
+        ports.get(self.id.0).map(|p| p.counters.snapshot())
+    }
+
+    /// Detaches the port now.
+    pub fn detach(self) {
+        drop(self)
+    }
+
+    /// Keeps the port attached for the life of the hub.
+    pub fn keep(self) {
+        std::mem::forget(self)
+    }
+}
+
+impl Drop for PortHandle {
+    fn drop(&mut self) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.detach(self.id);
+        }
+    }
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("L2Hub")
+    }
+}
+
+/// Counters of a whole [`L2Hub`]; `Display` prints one line per port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct L2HubSnapshot {
+    /// Per-port counters.
+    pub ports: Vec<(PortId, CounterSnapshot)>,
+    /// Live MAC entries.
+    pub macs: usize,
+    /// New MAC entries learned.
+    pub learned: u64,
+    /// MACs seen moving to another port.
+    pub moved: u64,
+    /// Entries evicted to respect a bound.
+    pub evicted: u64,
+    /// Frames flooded (broadcast, multicast, unknown unicast).
+    pub flooded: u64,
+    /// Drops per reason.
+    pub drops: DropSnapshot,
+}
+
+impl fmt::Display for L2HubSnapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "l2hub: {} ports, {} macs (learned {}, moved {}, evicted {}), {} flooded, drops: {}",
+            self.ports.len(),
+            self.macs,
+            self.learned,
+            self.moved,
+            self.evicted,
+            self.flooded,
+            self.drops
+        )?;
+        for (id, c) in &self.ports {
+            writeln!(f, "  {id}: {c}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A frame rebuilt with a tag pushed or popped (inline up to a full 1522-byte frame).
+type Rebuilt = SmallVec<[u8; 1536]>;
+
+impl Inner {
+    #[inline]
+    fn now(&self) -> Duration {
+        self.clock.now().saturating_duration_since(self.origin)
+    }
+
+    fn detach(&self, id: PortId) -> bool {
+        let admin = self.admin.lock().unwrap_or_else(PoisonError::into_inner);
+        let cur = self.ports.load_full();
+        let Some(port) = cur.get(id.0).cloned() else {
+            return false;
+        };
+        let mut next = PortSet {
+            slots: cur.slots.clone(),
+            list: cur.list.iter().filter(|p| p.id != id).cloned().collect(),
+        };
+        next.slots[id.slot()] = None;
+        self.ports.store(Arc::new(next));
+        drop(admin);
+        port.device.set_handler(Arc::new(|_: &Frame| Ok(())));
+        self.table.retain_not(|_, p, _| p == id.0);
+        true
+    }
+
+    fn drop_rx(&self, port: &Port, reason: DropReason) {
+        port.counters.record_rx_drop();
+        self.drops.record(reason);
+    }
+
+    /// The data path: one frame arriving on `ingress`.
+    #[inline]
+    fn forward(&self, ingress: &Port, frame: &Frame) {
+        let len = frame.len();
+        ingress.counters.record_rx(len);
+        let now = self.now();
+        if let Some(rate) = &ingress.rate
+            && !rate.admit(now.as_nanos() as u64, len)
+        {
+            return self.drop_rx(ingress, DropReason::RateLimited);
+        }
+        let tag = if frame.vlan_tag_count() > 0 {
+            frame.vlan_tags().next()
+        } else {
+            None
+        };
+        let Some(vid) = ingress.vlan.ingress_vid(tag.map(|t| t.vid)) else {
+            return self.drop_rx(ingress, DropReason::VlanFiltered);
+        };
+        let src = frame.src();
+        if src.is_multicast() {
+            return self.drop_rx(ingress, DropReason::BadSource);
+        }
+        let now_ms = now.as_millis() as u64;
+        self.learn(ingress, key_of(vid, src), now_ms);
+
+        let ports = self.ports.load();
+        let dst = frame.dst();
+        if dst.is_unicast()
+            && let Some(pid) = self.table.lookup(key_of(vid, dst), now_ms, self.aging_ms)
+        {
+            if pid == ingress.id.0 {
+                return self.drop_rx(ingress, DropReason::SamePort);
+            }
+            if let Some(out) = ports.get(pid)
+                && let Some(how) = out.vlan.egress(vid)
+            {
+                let mut cache = (None, None);
+                self.emit(out, frame, tag.map(|t| t.pcp), vid, how, &mut cache);
+                return;
+            }
+        }
+        self.stats.flooded.fetch_add(1, Relaxed);
+        let mut cache = (None, None);
+        for out in ports.list.iter() {
+            if out.id == ingress.id {
+                continue;
+            }
+            if let Some(how) = out.vlan.egress(vid) {
+                self.emit(out, frame, tag.map(|t| t.pcp), vid, how, &mut cache);
+            }
+        }
+    }
+
+    #[inline]
+    fn learn(&self, ingress: &Port, key: u64, now_ms: u64) {
+        let stats = &self.stats;
+        let mut on_evict = |_k: u64, _p: u32| {
+            stats.evicted.fetch_add(1, Relaxed);
+        };
+        match self
+            .table
+            .learn(key, ingress.id.0, now_ms, self.aging_ms, &mut on_evict)
+        {
+            Learned::Known | Learned::Refreshed | Learned::Refused => return,
+            Learned::New => stats.learned.fetch_add(1, Relaxed),
+            Learned::Moved(_) => stats.moved.fetch_add(1, Relaxed),
+        };
+        if let Some(fifo) = &ingress.fifo {
+            while fifo.push(key).is_err() {
+                if let Some(old) = fifo.pop()
+                    && self.table.remove(old, Some(ingress.id.0)).is_some()
+                {
+                    stats.evicted.fetch_add(1, Relaxed);
+                }
+            }
+        }
+    }
+
+    /// Sends `frame` (of hub VLAN `vid`, arrived with a tag of priority `pcp`
+    /// if tagged) out of `out`, in the shape `how`.
+    #[inline]
+    fn emit(
+        &self,
+        out: &Port,
+        frame: &Frame,
+        pcp: Option<u8>,
+        vid: u16,
+        how: Egress,
+        cache: &mut (Option<Rebuilt>, Option<Rebuilt>),
+    ) {
+        let tagged = pcp.is_some();
+        let bytes: &[u8] = match (how, tagged) {
+            (Egress::AsIs, _) | (Egress::Untagged, false) | (Egress::Tagged, true) => {
+                frame.as_bytes()
+            }
+            (Egress::Untagged, true) => cache.0.get_or_insert_with(|| {
+                let b = frame.as_bytes();
+                let mut v = Rebuilt::new();
+                v.extend_from_slice(&b[..12]);
+                v.extend_from_slice(&b[12 + VLAN_TAG_LEN..]);
+                v
+            }),
+            (Egress::Tagged, false) => cache.1.get_or_insert_with(|| {
+                let b = frame.as_bytes();
+                let mut v = Rebuilt::new();
+                v.extend_from_slice(&b[..12]);
+                v.extend_from_slice(&EtherType::VLAN.0.to_be_bytes());
+                v.extend_from_slice(&(vid & 0x0fff).to_be_bytes());
+                v.extend_from_slice(&b[12..]);
+                v
+            }),
+        };
+        let out_frame = match Frame::parse(bytes) {
+            Ok(f) => f,
+            Err(_) => {
+                // Popping the only tag of a frame cut right after it: nothing left to send.
+                out.counters.record_tx_drop();
+                self.drops.record(DropReason::Malformed);
+                return;
+            }
+        };
+        match out.device.send(out_frame) {
+            Ok(()) => out.counters.record_tx(out_frame.len()),
+            Err(_) => {
+                out.counters.record_tx_drop();
+                self.drops.record(DropReason::SendFailed);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_ids_reuse_slots_with_new_generations() {
+        let hub = L2Hub::new();
+        let (_a, b) = crate::PipeL2::pair(MacAddr::ZERO, MacAddr::ZERO);
+        let b = Arc::new(b);
+        let h1 = hub.attach(b.clone()).unwrap();
+        let id1 = h1.id();
+        drop(h1);
+        let h2 = hub.attach(b).unwrap();
+        assert_eq!(h2.id().slot(), id1.slot());
+        assert_ne!(h2.id(), id1);
+        assert_eq!(hub.port_count(), 1);
+    }
+}

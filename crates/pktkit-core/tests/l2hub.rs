@@ -1,0 +1,393 @@
+//! L2Hub behaviour: learning, flooding, VLANs, aging, bounds, limits, detaching.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use common::{frame, host, mac, tagged};
+use pktkit_core::{
+    DropReason, L2Device, L2Hub, L2HubConfig, ManualClock, PipeL2, PortConfig, RateLimit,
+};
+use pktkit_wire::{Frame, MacAddr};
+
+#[test]
+fn learns_then_forwards_unicast_to_one_port() {
+    let hub = L2Hub::new();
+    let hosts: Vec<_> = (1..=4).map(host).collect();
+    let _ports: Vec<_> = hosts
+        .iter()
+        .map(|(_, p)| hub.attach(p.clone()).unwrap())
+        .collect();
+    // Unknown destination: flooded to the three others.
+    hosts[0].0.send(&frame(mac(2), mac(1)));
+    assert_eq!(hosts[0].0.take().len(), 0);
+    for h in &hosts[1..] {
+        assert_eq!(h.0.take(), vec![frame(mac(2), mac(1))]);
+    }
+    // Reply: host 1 is known now, so only it gets it.
+    hosts[1].0.send(&frame(mac(1), mac(2)));
+    assert_eq!(hosts[0].0.take(), vec![frame(mac(1), mac(2))]);
+    for h in &hosts[2..] {
+        assert!(h.0.take().is_empty());
+    }
+    // And now host 2 is known too.
+    hosts[0].0.send(&frame(mac(2), mac(1)));
+    assert_eq!(hosts[1].0.take().len(), 1);
+    assert!(hosts[2].0.take().is_empty() && hosts[3].0.take().is_empty());
+    // Broadcast and multicast always flood.
+    hosts[3].0.send(&frame(MacAddr::BROADCAST, mac(4)));
+    hosts[3]
+        .0
+        .send(&frame(MacAddr::new(0x01, 0, 0x5e, 0, 0, 1), mac(4)));
+    for h in &hosts[..3] {
+        assert_eq!(h.0.take().len(), 2);
+    }
+    let s = hub.snapshot();
+    assert_eq!(s.macs, 3);
+    assert_eq!(s.learned, 3);
+    assert_eq!(s.flooded, 3);
+    assert!(s.to_string().contains("4 ports, 3 macs"));
+    let p0 = hub.port_counters(_ports[0].id()).unwrap();
+    assert_eq!((p0.rx_packets, p0.tx_packets), (2, 3));
+}
+
+#[test]
+fn frames_back_to_their_own_port_are_filtered() {
+    let hub = L2Hub::new();
+    let (a, pa) = host(1);
+    let (b, pb) = host(2);
+    let _ha = hub.attach(pa).unwrap();
+    let _hb = hub.attach(pb).unwrap();
+    a.send(&frame(MacAddr::BROADCAST, mac(1)));
+    b.take();
+    a.send(&frame(mac(1), mac(7))); // mac 7 also behind port a, talking to mac 1
+    assert!(b.take().is_empty());
+    assert_eq!(hub.drops().get(DropReason::SamePort), 1);
+    a.send(&frame(mac(2), MacAddr::new(1, 0, 0, 0, 0, 9)));
+    assert_eq!(hub.drops().get(DropReason::BadSource), 1);
+}
+
+#[test]
+fn mac_moves_to_the_port_it_is_seen_on() {
+    let hub = L2Hub::new();
+    let (a, pa) = host(1);
+    let (b, pb) = host(2);
+    let (c, pc) = host(3);
+    let _h: Vec<_> = [pa, pb, pc]
+        .into_iter()
+        .map(|p| hub.attach(p).unwrap())
+        .collect();
+    a.send(&frame(MacAddr::BROADCAST, mac(9)));
+    assert_eq!(hub.lookup(0, mac(9)), Some(_h[0].id()));
+    b.send(&frame(MacAddr::BROADCAST, mac(9))); // the VM migrated
+    assert_eq!(hub.lookup(0, mac(9)), Some(_h[1].id()));
+    a.take();
+    b.take();
+    c.take();
+    c.send(&frame(mac(9), mac(3)));
+    assert_eq!(b.take().len(), 1);
+    assert!(a.take().is_empty());
+    assert_eq!(hub.snapshot().moved, 1);
+}
+
+#[test]
+fn aging_expires_entries_by_the_injected_clock() {
+    let clock = ManualClock::new();
+    let hub = L2Hub::with_config(L2HubConfig {
+        aging: Duration::from_secs(300),
+        clock: Arc::new(clock.clone()),
+        ..Default::default()
+    });
+    let (a, pa) = host(1);
+    let (b, pb) = host(2);
+    let (c, pc) = host(3);
+    let _h: Vec<_> = [pa, pb, pc]
+        .into_iter()
+        .map(|p| hub.attach(p).unwrap())
+        .collect();
+    a.send(&frame(MacAddr::BROADCAST, mac(1)));
+    clock.advance(Duration::from_secs(299));
+    assert_eq!(hub.lookup(0, mac(1)), Some(_h[0].id()));
+    b.take();
+    c.take();
+    b.send(&frame(mac(1), mac(2)));
+    assert!(c.take().is_empty(), "still known: not flooded");
+    clock.advance(Duration::from_secs(2));
+    assert_eq!(hub.lookup(0, mac(1)), None, "aged out after 301 s");
+    b.send(&frame(mac(1), mac(2)));
+    assert_eq!(c.take().len(), 1, "unknown again: flooded");
+    // mac(2) was refreshed at 299 s and 301 s; it is still there at 500 s.
+    clock.advance(Duration::from_secs(199));
+    assert_eq!(hub.lookup(0, mac(2)), Some(_h[1].id()));
+    assert_eq!(hub.expire(), 1, "only the expired mac(1) entry is freed");
+    clock.advance(Duration::from_secs(400));
+    assert_eq!(hub.mac_count(), 0);
+    assert_eq!(hub.expire(), 1);
+}
+
+#[test]
+fn a_million_random_source_macs_keep_the_table_at_its_bound() {
+    let hub = L2Hub::with_config(L2HubConfig {
+        max_macs: 4096,
+        ..Default::default()
+    });
+    let (a, pa) = host(1);
+    let (b, pb) = host(2);
+    let _ha = hub.attach(pa).unwrap();
+    let _hb = hub.attach(pb).unwrap();
+    b.dev.set_handler(Arc::new(|_: &Frame| Ok(())));
+    let mut f = frame(mac(2), mac(1));
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in 0..1_000_000u32 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let src = MacAddr::from_u64(x & 0xfeff_ffff_ffff); // clear the group bit
+        f[6..12].copy_from_slice(&src.0);
+        a.send(&f);
+        if i.is_multiple_of(100_000) {
+            assert!(hub.mac_count() <= 4096);
+        }
+    }
+    let n = hub.mac_count();
+    assert!(n <= 4096, "{n} entries");
+    assert!(n > 3000, "table should stay nearly full, has {n}");
+    // The newest source is known; the table still works.
+    let last = Frame::parse(&f).unwrap().src();
+    assert_eq!(hub.lookup(0, last), Some(_ha.id()));
+    let s = hub.snapshot();
+    assert!(s.evicted >= 1_000_000 - 4096 - 1000, "{}", s.evicted);
+}
+
+#[test]
+fn per_port_mac_limit_evicts_that_ports_oldest() {
+    let hub = L2Hub::new();
+    let (a, pa) = host(1);
+    let (b, pb) = host(2);
+    let ha = hub
+        .attach_with(
+            pa,
+            PortConfig {
+                max_macs: Some(3),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let hb = hub.attach(pb).unwrap();
+    b.send(&frame(MacAddr::BROADCAST, mac(2)));
+    for n in 10..15 {
+        a.send(&frame(MacAddr::BROADCAST, mac(n)));
+    }
+    let on_a: Vec<_> = (10..15)
+        .filter(|n| hub.lookup(0, mac(*n)) == Some(ha.id()))
+        .collect();
+    assert_eq!(on_a, vec![12, 13, 14], "oldest two evicted");
+    assert_eq!(hub.lookup(0, mac(2)), Some(hb.id()), "other port untouched");
+}
+
+#[test]
+fn vlan_access_ports_are_isolated_and_trunks_tag() {
+    let hub = L2Hub::new();
+    let (a10, p1) = host(1);
+    let (b10, p2) = host(2);
+    let (c20, p3) = host(3);
+    let (trunk, p4) = host(4);
+    let _h = [
+        hub.attach_with(p1, PortConfig::access(10)).unwrap(),
+        hub.attach_with(p2, PortConfig::access(10)).unwrap(),
+        hub.attach_with(p3, PortConfig::access(20)).unwrap(),
+        hub.attach_with(p4, PortConfig::trunk(None, [10, 20]))
+            .unwrap(),
+    ];
+    // Broadcast on VLAN 10: the other VLAN-10 access port gets it untagged,
+    // the trunk gets it tagged 10, VLAN 20 never sees it.
+    let bc = frame(MacAddr::BROADCAST, mac(1));
+    a10.send(&bc);
+    assert_eq!(b10.take(), vec![bc.clone()]);
+    assert_eq!(trunk.take(), vec![tagged(&bc, 10)]);
+    assert!(c20.take().is_empty());
+    // Tagged VLAN 20 from the trunk: only the VLAN-20 access port, tag popped.
+    let t20 = frame(MacAddr::BROADCAST, mac(44));
+    trunk.send(&tagged(&t20, 20));
+    assert_eq!(c20.take(), vec![t20]);
+    assert!(a10.take().is_empty() && b10.take().is_empty());
+    // The same MAC on two VLANs is two entries.
+    trunk.send(&tagged(&frame(MacAddr::BROADCAST, mac(1)), 20));
+    assert_eq!(hub.lookup(10, mac(1)), Some(_h[0].id()));
+    assert_eq!(hub.lookup(20, mac(1)), Some(_h[3].id()));
+    c20.take();
+    // VLAN 20 unicast to mac(1) goes to the trunk (VLAN 20 entry), not the VLAN-10 host.
+    c20.send(&frame(mac(1), mac(3)));
+    assert_eq!(trunk.take(), vec![tagged(&frame(mac(1), mac(3)), 20)]);
+    assert!(a10.take().is_empty());
+    // Tagged frames on access ports, untagged on a trunk without native, VLAN 30: dropped.
+    a10.send(&tagged(&bc, 10));
+    trunk.send(&bc);
+    trunk.send(&tagged(&bc, 30));
+    assert_eq!(hub.drops().get(DropReason::VlanFiltered), 3);
+    for h in [&a10, &b10, &c20, &trunk] {
+        assert!(h.take().is_empty());
+    }
+}
+
+#[test]
+fn random_vlan_traffic_never_leaks_between_access_vlans() {
+    let hub = L2Hub::new();
+    let hosts: Vec<_> = (0..8).map(|n| host(n + 1)).collect();
+    let _h: Vec<_> = hosts
+        .iter()
+        .enumerate()
+        .map(|(i, (_, p))| {
+            hub.attach_with(p.clone(), PortConfig::access(100 + (i % 2) as u16))
+                .unwrap()
+        })
+        .collect();
+    let mut x = 12345u64;
+    for _ in 0..5000 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let from = (x >> 33) as usize % 8;
+        let to = (x >> 40) as usize % 10; // 8, 9: broadcast / unknown
+        let dst = match to {
+            8 => MacAddr::BROADCAST,
+            9 => mac(999),
+            t => mac(t as u64 + 1),
+        };
+        let mut f = frame(dst, mac(from as u64 + 1));
+        f[20] = from as u8; // mark the sender
+        hosts[from].0.send(&f);
+    }
+    for (i, (h, _)) in hosts.iter().enumerate() {
+        for f in h.take() {
+            assert_eq!(
+                f[20] as usize % 2,
+                i % 2,
+                "port {i} saw a frame of the other VLAN"
+            );
+        }
+    }
+}
+
+#[test]
+fn rate_limited_port_drops_the_excess() {
+    let clock = ManualClock::new();
+    let hub = L2Hub::with_config(L2HubConfig {
+        clock: Arc::new(clock.clone()),
+        ..Default::default()
+    });
+    let (a, pa) = host(1);
+    let (b, pb) = host(2);
+    let _ha = hub
+        .attach_with(
+            pa,
+            PortConfig {
+                rate_limit: Some(RateLimit::packets_per_sec(100, 5)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let _hb = hub.attach(pb).unwrap();
+    for _ in 0..20 {
+        a.send(&frame(MacAddr::BROADCAST, mac(1)));
+    }
+    assert_eq!(b.take().len(), 5);
+    clock.advance(Duration::from_millis(100)); // 10 more tokens, capped at the burst of 5
+    for _ in 0..20 {
+        a.send(&frame(MacAddr::BROADCAST, mac(1)));
+    }
+    assert_eq!(b.take().len(), 5);
+    assert_eq!(hub.drops().get(DropReason::RateLimited), 30);
+}
+
+#[test]
+fn detach_by_handle_by_id_and_connector() {
+    use pktkit_core::L2Connector;
+    let hub = L2Hub::new();
+    let (a, pa) = host(1);
+    let (b, pb) = host(2);
+    let (c, pc) = host(3);
+    let ha = hub.attach(pa).unwrap();
+    let hb = hub.attach(pb).unwrap();
+    let att = hub.connect_l2(pc).unwrap();
+    a.send(&frame(MacAddr::BROADCAST, mac(1)));
+    assert_eq!((b.take().len(), c.take().len()), (1, 1));
+    hb.detach();
+    assert!(hub.detach(ha.id()));
+    assert!(!hub.detach(ha.id()));
+    drop(ha);
+    assert_eq!(hub.port_count(), 1);
+    assert_eq!(
+        hub.lookup(0, mac(1)),
+        None,
+        "entries of a detached port are flushed"
+    );
+    a.send(&frame(MacAddr::BROADCAST, mac(1)));
+    assert!(
+        c.take().is_empty(),
+        "a detached device no longer feeds the hub"
+    );
+    drop(att);
+    assert_eq!(hub.port_count(), 0);
+}
+
+#[test]
+fn dropping_the_hub_frees_everything() {
+    let (_a, pa) = host(1);
+    let weak = Arc::downgrade(&pa);
+    {
+        let hub = L2Hub::new();
+        hub.attach(pa).unwrap().keep();
+    }
+    assert!(
+        weak.upgrade().is_none(),
+        "hub <-> device cycle broken on drop"
+    );
+}
+
+#[test]
+fn detaching_while_other_threads_forward_is_safe() {
+    let hub = Arc::new(L2Hub::new());
+    let stop = Arc::new(AtomicBool::new(false));
+    let (sink, psink) = host(100);
+    sink.dev.set_handler(Arc::new(|_: &Frame| Ok(())));
+    let _hs = hub.attach(psink).unwrap();
+    let mut senders = Vec::new();
+    for t in 0..3u64 {
+        let hub = hub.clone();
+        let stop = stop.clone();
+        senders.push(std::thread::spawn(move || {
+            let (outer, inner) = PipeL2::pair(mac(t), mac(500 + t));
+            let _h = hub.attach(Arc::new(inner)).unwrap();
+            let mut sent = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let dst = if sent.is_multiple_of(3) {
+                    MacAddr::BROADCAST
+                } else {
+                    mac(100)
+                };
+                let f = frame(dst, mac(10 + t * 1000 + sent % 50));
+                outer.send(Frame::parse(&f).unwrap()).unwrap();
+                sent += 1;
+            }
+            sent
+        }));
+    }
+    // Meanwhile churn ports: attach, receive floods, detach.
+    for i in 0..2000u64 {
+        let (h, p) = host(2000 + i);
+        let handle = hub.attach(p).unwrap();
+        if i.is_multiple_of(2) {
+            h.send(&frame(MacAddr::BROADCAST, mac(2000 + i)));
+        }
+        drop(handle);
+    }
+    stop.store(true, Ordering::Relaxed);
+    let total: u64 = senders.into_iter().map(|s| s.join().unwrap()).sum();
+    assert!(total > 0);
+    assert_eq!(hub.port_count(), 1);
+    let sink_rx = sink.dev.counters().unwrap().snapshot().rx_packets;
+    assert!(sink_rx > 0);
+}
