@@ -224,6 +224,9 @@ fn pktkit_0_1_11(b: &[u8]) -> Option<u64> {
     Some(f.acc)
 }
 
+/// One implementation: the folded fields, or `None` if it rejected the frame.
+type Parser = fn(&[u8]) -> Option<u64>;
+
 fn headers(c: &mut Criterion) {
     for (case, frame) in [
         ("eth-ipv4-tcp", eth_ipv4_tcp()),
@@ -235,7 +238,7 @@ fn headers(c: &mut Criterion) {
         assert_eq!(etherparse(&frame), Some(want), "etherparse {case}");
         assert_eq!(pktkit_0_1_11(&frame), Some(want), "pktkit-0.1.11 {case}");
         let mut g = c.benchmark_group(format!("headers/{case}"));
-        let impls: [(&str, fn(&[u8]) -> Option<u64>); 4] = [
+        let impls: [(&str, Parser); 4] = [
             ("pktkit", ours),
             ("smoltcp", smoltcp),
             ("etherparse", etherparse),
