@@ -49,6 +49,7 @@ mod counters;
 mod device;
 mod done;
 mod l2hub;
+mod l3hub;
 mod pipe;
 mod rate;
 mod serve;
@@ -65,6 +66,7 @@ pub use l2hub::{
     DEFAULT_AGING, DEFAULT_MAX_MACS, L2Hub, L2HubConfig, L2HubSnapshot, MAX_PORTS, PortConfig,
     PortHandle, PortId, VlanMode, VlanSet,
 };
+pub use l3hub::{L3Hub, L3HubSnapshot, L3PortHandle};
 pub use pipe::{PipeL2, PipeL3};
 pub use rate::RateLimit;
 pub use serve::{serve, serve_l3, serve_l3_with_done, serve_with_done};

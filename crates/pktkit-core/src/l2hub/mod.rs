@@ -100,7 +100,7 @@ impl PortConfig {
 /// Identifies a port of a hub (unique among the hub's current and past ports
 /// for a long while: slots are reused with a new generation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PortId(u32);
+pub struct PortId(pub(crate) u32);
 
 impl PortId {
     /// The raw id.

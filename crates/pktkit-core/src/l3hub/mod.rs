@@ -1,0 +1,437 @@
+//! [`L3Hub`]: an IPv4/IPv6 router between [`L3Device`]s.
+//!
+//! Each packet goes out of the port of the longest prefix that contains its
+//! destination, with its TTL / hop limit decremented (the IPv4 checksum is
+//! updated incrementally, RFC 1624). No route or an expiring TTL: dropped and
+//! counted. The routing table is compiled into an immutable multibit trie
+//! (`lpm`) and swapped with `arc-swap`: forwarding takes no lock.
+//! Not here: ICMP errors, fragmentation, ARP (see the `L2Adapter`).
+
+mod lpm;
+
+use std::fmt;
+use std::io;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+
+use arc_swap::ArcSwap;
+use pktkit_wire::{IpPrefix, Packet};
+use smallvec::SmallVec;
+
+use self::lpm::Lpm;
+use crate::{
+    Attachment, CounterSnapshot, DeviceCounters, DropCounters, DropReason, DropSnapshot,
+    L3Connector, L3Device, PortId,
+};
+
+struct Port {
+    id: PortId,
+    device: Arc<dyn L3Device>,
+    counters: DeviceCounters,
+}
+
+/// One compiled routing table: tries for both families and the ports their hops name.
+#[derive(Default)]
+struct Routes {
+    v4: Lpm,
+    v6: Lpm,
+    /// Hop `i` (≥ 1) is `hops[i - 1]`.
+    hops: Vec<Arc<Port>>,
+}
+
+impl Routes {
+    #[inline]
+    fn route(&self, dst: IpAddr) -> Option<&Arc<Port>> {
+        let hop = match dst {
+            IpAddr::V4(a) => self.v4.lookup_v4(u32::from(a)),
+            IpAddr::V6(a) => self.v6.lookup_aligned(u128::from(a)),
+        };
+        self.hops.get((hop as usize).checked_sub(1)?)
+    }
+}
+
+#[derive(Default)]
+struct Admin {
+    ports: Vec<Arc<Port>>,
+    routes: Vec<(IpPrefix, PortId)>,
+    next_id: u32,
+}
+
+struct Inner {
+    table: ArcSwap<Routes>,
+    admin: Mutex<Admin>,
+    drops: DropCounters,
+}
+
+/// An IP router. See the [module docs](self).
+///
+/// ```
+/// use pktkit_core::{L3Device, L3Hub, PipeL3};
+/// use pktkit_wire::{IpPrefix, Packet};
+/// use std::sync::Arc;
+///
+/// let p = |s: &str| s.parse::<IpPrefix>().unwrap();
+/// let hub = L3Hub::new();
+/// let (lan, lan_port) = PipeL3::pair(&[p("10.0.0.2/24")], &[p("10.0.0.1/24")]);
+/// let (wan, wan_port) = PipeL3::pair(&[], &[]);
+/// let _lan = hub.attach(Arc::new(lan_port)).unwrap();      // route 10.0.0.0/24 from its address
+/// let wan_h = hub.attach(Arc::new(wan_port)).unwrap();
+/// hub.add_route(p("0.0.0.0/0"), wan_h.id()).unwrap();     // default route
+/// assert_eq!(hub.route("8.8.8.8".parse().unwrap()), Some(wan_h.id()));
+/// assert_eq!(hub.route("10.0.0.7".parse().unwrap()), Some(_lan.id()));
+/// ```
+pub struct L3Hub {
+    inner: Arc<Inner>,
+}
+
+impl L3Hub {
+    /// A router with no ports and no routes.
+    pub fn new() -> Self {
+        L3Hub {
+            inner: Arc::new(Inner {
+                table: ArcSwap::from_pointee(Routes::default()),
+                admin: Mutex::new(Admin::default()),
+                drops: DropCounters::new(),
+            }),
+        }
+    }
+
+    /// Attaches `device` and adds a route to the network of each of its
+    /// addresses ([`L3Device::addrs`]) through it.
+    pub fn attach(&self, device: Arc<dyn L3Device>) -> io::Result<L3PortHandle> {
+        let nets: Vec<IpPrefix> = device.addrs().iter().map(IpPrefix::network).collect();
+        self.attach_with_routes(device, &nets)
+    }
+
+    /// Attaches `device` with the given routes through it (and no others).
+    pub fn attach_with_routes(
+        &self,
+        device: Arc<dyn L3Device>,
+        routes: &[IpPrefix],
+    ) -> io::Result<L3PortHandle> {
+        let port = {
+            let mut admin = self
+                .inner
+                .admin
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let id = PortId(admin.next_id);
+            admin.next_id = admin.next_id.wrapping_add(1);
+            let port = Arc::new(Port {
+                id,
+                device: device.clone(),
+                counters: DeviceCounters::new(),
+            });
+            admin.ports.push(port.clone());
+            for r in routes {
+                admin.routes.push((r.network(), id));
+            }
+            self.inner.rebuild(&admin);
+            port
+        };
+        let id = port.id;
+        let inner = self.inner.clone();
+        device.set_handler(Arc::new(move |p: &Packet| {
+            inner.forward(&port, p);
+            Ok(())
+        }));
+        Ok(L3PortHandle {
+            hub: Arc::downgrade(&self.inner),
+            id,
+        })
+    }
+
+    /// Routes `prefix` through port `via` (replacing an equal prefix's route).
+    pub fn add_route(&self, prefix: IpPrefix, via: PortId) -> io::Result<()> {
+        self.add_routes(&[(prefix, via)])
+    }
+
+    /// Adds many routes with one table rebuild.
+    pub fn add_routes(&self, routes: &[(IpPrefix, PortId)]) -> io::Result<()> {
+        let mut admin = self
+            .inner
+            .admin
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for (prefix, via) in routes {
+            if !admin.ports.iter().any(|p| p.id == *via) {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("no port {via} on this hub"),
+                ));
+            }
+            let net = prefix.network();
+            admin.routes.retain(|(p, _)| *p != net);
+            admin.routes.push((net, *via));
+        }
+        self.inner.rebuild(&admin);
+        Ok(())
+    }
+
+    /// Routes everything without a more specific route (IPv4 and IPv6) through `via`.
+    pub fn set_default_route(&self, via: PortId) -> io::Result<()> {
+        let v4 = IpPrefix::new(IpAddr::from([0u8; 4]), 0).map_err(io::Error::other)?;
+        let v6 = IpPrefix::new(IpAddr::from([0u8; 16]), 0).map_err(io::Error::other)?;
+        self.add_routes(&[(v4, via), (v6, via)])
+    }
+
+    /// Removes the route of exactly `prefix`; false if there was none.
+    pub fn remove_route(&self, prefix: IpPrefix) -> bool {
+        let mut admin = self
+            .inner
+            .admin
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let net = prefix.network();
+        let before = admin.routes.len();
+        admin.routes.retain(|(p, _)| *p != net);
+        let removed = admin.routes.len() != before;
+        if removed {
+            self.inner.rebuild(&admin);
+        }
+        removed
+    }
+
+    /// The port a packet to `dst` would leave by.
+    pub fn route(&self, dst: IpAddr) -> Option<PortId> {
+        self.inner.table.load().route(dst).map(|p| p.id)
+    }
+
+    /// The configured routes.
+    pub fn routes(&self) -> Vec<(IpPrefix, PortId)> {
+        self.inner
+            .admin
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .routes
+            .clone()
+    }
+
+    /// Detaches port `id` and removes its routes; false if no such port.
+    pub fn detach(&self, id: PortId) -> bool {
+        self.inner.detach(id)
+    }
+
+    /// Number of attached ports.
+    pub fn port_count(&self) -> usize {
+        self.inner
+            .admin
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .ports
+            .len()
+    }
+
+    /// Drops per reason.
+    pub fn drops(&self) -> DropSnapshot {
+        self.inner.drops.snapshot()
+    }
+
+    /// The counters of port `id`.
+    pub fn port_counters(&self, id: PortId) -> Option<CounterSnapshot> {
+        let admin = self
+            .inner
+            .admin
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        admin
+            .ports
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.counters.snapshot())
+    }
+
+    /// Everything countable about the router at once.
+    pub fn snapshot(&self) -> L3HubSnapshot {
+        let admin = self
+            .inner
+            .admin
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let table = self.inner.table.load();
+        L3HubSnapshot {
+            ports: admin
+                .ports
+                .iter()
+                .map(|p| (p.id, p.counters.snapshot()))
+                .collect(),
+            routes: admin.routes.len(),
+            table_bytes: table.v4.memory() + table.v6.memory(),
+            drops: self.inner.drops.snapshot(),
+        }
+    }
+}
+
+impl Default for L3Hub {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for L3Hub {
+    fn drop(&mut self) {
+        let ids: Vec<PortId> = self
+            .inner
+            .admin
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .ports
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        for id in ids {
+            self.inner.detach(id);
+        }
+    }
+}
+
+impl fmt::Debug for L3Hub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("L3Hub")
+            .field("ports", &self.port_count())
+            .field("routes", &self.routes().len())
+            .finish()
+    }
+}
+
+impl L3Connector for L3Hub {
+    fn connect_l3(&self, device: Arc<dyn L3Device>) -> io::Result<Attachment> {
+        let h = self.attach(device)?;
+        Ok(Attachment::new(move || drop(h)))
+    }
+}
+
+/// A port's hold on its router: dropping it detaches the port and its routes.
+#[must_use = "dropping an L3PortHandle detaches the port"]
+#[derive(Debug)]
+pub struct L3PortHandle {
+    hub: Weak<Inner>,
+    id: PortId,
+}
+
+impl L3PortHandle {
+    /// The port's id.
+    pub fn id(&self) -> PortId {
+        self.id
+    }
+
+    /// Keeps the port attached for the life of the router.
+    pub fn keep(self) {
+        std::mem::forget(self)
+    }
+}
+
+impl Drop for L3PortHandle {
+    fn drop(&mut self) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.detach(self.id);
+        }
+    }
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("L3Hub")
+    }
+}
+
+/// Counters of a whole [`L3Hub`]; `Display` prints one line per port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct L3HubSnapshot {
+    /// Per-port counters (rx: packets in from the port, tx: routed out of it).
+    pub ports: Vec<(PortId, CounterSnapshot)>,
+    /// Number of routes.
+    pub routes: usize,
+    /// Memory of the compiled table.
+    pub table_bytes: usize,
+    /// Drops per reason.
+    pub drops: DropSnapshot,
+}
+
+impl fmt::Display for L3HubSnapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "l3hub: {} ports, {} routes ({} KiB), drops: {}",
+            self.ports.len(),
+            self.routes,
+            self.table_bytes / 1024,
+            self.drops
+        )?;
+        for (id, c) in &self.ports {
+            writeln!(f, "  {id}: {c}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A routed packet's copy (the TTL changes; the received one is borrowed read-only).
+type RoutedCopy = SmallVec<[u8; 2048]>;
+
+impl Inner {
+    /// Compiles the routes into a new table and swaps it in. Caller holds the admin lock.
+    fn rebuild(&self, admin: &Admin) {
+        let hops: Vec<Arc<Port>> = admin.ports.clone();
+        let hop_of = |id: PortId| hops.iter().position(|p| p.id == id).map(|i| i as u32 + 1);
+        let (mut v4, mut v6) = (Vec::new(), Vec::new());
+        for (prefix, via) in &admin.routes {
+            let Some(hop) = hop_of(*via) else { continue };
+            match prefix.addr() {
+                IpAddr::V4(a) => v4.push((u32::from(a) as u128, prefix.len(), hop)),
+                IpAddr::V6(a) => v6.push((u128::from(a), prefix.len(), hop)),
+            }
+        }
+        self.table.store(Arc::new(Routes {
+            v4: Lpm::build(32, &v4),
+            v6: Lpm::build(128, &v6),
+            hops,
+        }));
+    }
+
+    fn detach(&self, id: PortId) -> bool {
+        let port = {
+            let mut admin = self.admin.lock().unwrap_or_else(PoisonError::into_inner);
+            let Some(i) = admin.ports.iter().position(|p| p.id == id) else {
+                return false;
+            };
+            let port = admin.ports.remove(i);
+            admin.routes.retain(|(_, via)| *via != id);
+            self.rebuild(&admin);
+            port
+        };
+        port.device.set_handler(Arc::new(|_: &Packet| Ok(())));
+        true
+    }
+
+    /// The data path: one packet arriving on `ingress`.
+    #[inline]
+    fn forward(&self, ingress: &Port, packet: &Packet) {
+        let bytes = packet.as_bytes();
+        ingress.counters.record_rx(bytes.len());
+        let table = self.table.load();
+        let Some(out) = table.route(packet.dst()) else {
+            ingress.counters.record_rx_drop();
+            self.drops.record(DropReason::NoRoute);
+            return;
+        };
+        if packet.ttl() <= 1 {
+            ingress.counters.record_rx_drop();
+            self.drops.record(DropReason::TtlExpired);
+            return;
+        }
+        let mut copy = RoutedCopy::from_slice(&bytes[..packet.total_len()]);
+        let Ok(p) = Packet::parse_mut(&mut copy) else {
+            // Unreachable: the same bytes parsed as `packet` already.
+            self.drops.record(DropReason::Malformed);
+            return;
+        };
+        p.decrement_ttl();
+        match out.device.send(p) {
+            Ok(()) => out.counters.record_tx(p.as_bytes().len()),
+            Err(_) => {
+                out.counters.record_tx_drop();
+                self.drops.record(DropReason::SendFailed);
+            }
+        }
+    }
+}

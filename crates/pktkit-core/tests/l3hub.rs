@@ -1,0 +1,163 @@
+//! L3Hub behaviour: longest-prefix routing, TTL, drops, detaching. Packets are
+//! built and checked with etherparse, an independent implementation.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::{Arc, Mutex};
+
+use etherparse::{IpHeaders, PacketBuilder};
+use pktkit_core::{DropReason, L3Device, L3Hub, PipeL3};
+use pktkit_wire::{IpPrefix, Packet};
+
+fn pfx(s: &str) -> IpPrefix {
+    s.parse().unwrap()
+}
+
+fn v4(src: [u8; 4], dst: [u8; 4], ttl: u8) -> Vec<u8> {
+    let b = PacketBuilder::ipv4(src, dst, ttl).udp(1000, 2000);
+    let mut out = Vec::new();
+    b.write(&mut out, b"hello router").unwrap();
+    out
+}
+
+fn v6(src: Ipv6Addr, dst: Ipv6Addr, hops: u8) -> Vec<u8> {
+    let b = PacketBuilder::ipv6(src.octets(), dst.octets(), hops).udp(1000, 2000);
+    let mut out = Vec::new();
+    b.write(&mut out, b"hello v6").unwrap();
+    out
+}
+
+type Got = Arc<Mutex<Vec<Vec<u8>>>>;
+
+/// A network: the outer end records what the router sends it.
+fn net(addrs: &[IpPrefix]) -> (PipeL3, Arc<PipeL3>, Got) {
+    let (outer, inner) = PipeL3::pair(&[], addrs);
+    let got: Got = Arc::default();
+    let g = got.clone();
+    outer.set_handler(Arc::new(move |p: &Packet| {
+        g.lock().unwrap().push(p.as_bytes().to_vec());
+        Ok(())
+    }));
+    (outer, Arc::new(inner), got)
+}
+
+fn send(dev: &PipeL3, bytes: &[u8]) {
+    dev.send(Packet::parse(bytes).unwrap()).unwrap();
+}
+
+#[test]
+fn routes_by_longest_prefix_and_decrements_ttl() {
+    let hub = L3Hub::new();
+    let (a, pa, _ga) = net(&[pfx("10.0.0.1/8")]);
+    let (_b, pb, gb) = net(&[pfx("10.1.0.1/16")]);
+    let (_c, pc, gc) = net(&[]);
+    let ha = hub.attach(pa).unwrap();
+    let hb = hub.attach(pb).unwrap();
+    let hc = hub.attach(pc).unwrap();
+    hub.set_default_route(hc.id()).unwrap();
+    assert_eq!(hub.route("10.1.2.3".parse().unwrap()), Some(hb.id()));
+    assert_eq!(hub.route("10.2.2.3".parse().unwrap()), Some(ha.id()));
+    assert_eq!(hub.route("192.0.2.1".parse().unwrap()), Some(hc.id()));
+    assert_eq!(hub.route("2001:db8::1".parse().unwrap()), Some(hc.id()));
+
+    send(&a, &v4([10, 0, 0, 5], [10, 1, 9, 9], 64));
+    let out = gb.lock().unwrap().pop().expect("routed to the /16");
+    let (ip, _) = IpHeaders::from_slice(&out).unwrap();
+    let IpHeaders::Ipv4(h, _) = ip else { panic!() };
+    assert_eq!(h.time_to_live, 63);
+    assert_eq!(
+        h.header_checksum,
+        h.calc_header_checksum(),
+        "checksum kept valid"
+    );
+    let mut expect = v4([10, 0, 0, 5], [10, 1, 9, 9], 63);
+    assert_eq!(out, std::mem::take(&mut expect));
+
+    send(&a, &v4([10, 0, 0, 5], [8, 8, 8, 8], 2));
+    assert_eq!(gc.lock().unwrap().len(), 1);
+    let c = hub.port_counters(hc.id()).unwrap();
+    assert_eq!(c.tx_packets, 1);
+    println!("{}", hub.snapshot());
+}
+
+#[test]
+fn ipv6_routes_and_hop_limit() {
+    let hub = L3Hub::new();
+    let (a, pa, _) = net(&[pfx("2001:db8:a::1/48")]);
+    let (_b, pb, gb) = net(&[pfx("2001:db8:b::1/48")]);
+    let _ha = hub.attach(pa).unwrap();
+    let hb = hub.attach(pb).unwrap();
+    hub.add_route(pfx("2001:db8:b:1::/64"), hb.id()).unwrap();
+    let s: Ipv6Addr = "2001:db8:a::5".parse().unwrap();
+    let d: Ipv6Addr = "2001:db8:b:1::9".parse().unwrap();
+    send(&a, &v6(s, d, 10));
+    assert_eq!(gb.lock().unwrap().pop().unwrap(), v6(s, d, 9));
+    send(&a, &v6(s, d, 1));
+    assert!(gb.lock().unwrap().is_empty());
+    assert_eq!(hub.drops().get(DropReason::TtlExpired), 1);
+}
+
+#[test]
+fn no_route_and_expired_ttl_are_dropped_and_counted() {
+    let hub = L3Hub::new();
+    let (a, pa, ga) = net(&[pfx("10.0.0.1/24")]);
+    let ha = hub.attach(pa).unwrap();
+    send(&a, &v4([10, 0, 0, 1], [192, 0, 2, 1], 64));
+    send(&a, &v4([10, 0, 0, 1], [10, 0, 0, 9], 1));
+    send(&a, &v4([10, 0, 0, 1], [10, 0, 0, 9], 0));
+    let d = hub.drops();
+    assert_eq!(d.get(DropReason::NoRoute), 1);
+    assert_eq!(d.get(DropReason::TtlExpired), 2);
+    assert!(ga.lock().unwrap().is_empty());
+    let c = hub.port_counters(ha.id()).unwrap();
+    assert_eq!((c.rx_packets, c.rx_dropped), (3, 3));
+}
+
+#[test]
+fn thousands_of_routes_agree_with_a_linear_scan() {
+    let hub = L3Hub::new();
+    let ports: Vec<_> = (0..8).map(|_| net(&[])).collect();
+    let handles: Vec<_> = ports
+        .iter()
+        .map(|(_, p, _)| hub.attach(p.clone()).unwrap())
+        .collect();
+    let mut x = 0x1234_5678u64;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut routes = Vec::new();
+    for _ in 0..5000 {
+        let a = Ipv4Addr::from(0x0a00_0000 | (next() as u32 & 0x00ff_ffff));
+        let len = 8 + (next() % 25) as u8;
+        let via = handles[(next() % 8) as usize].id();
+        routes.push((IpPrefix::v4(a, len).unwrap(), via));
+    }
+    hub.add_routes(&routes).unwrap();
+    let table = hub.routes();
+    for _ in 0..20_000 {
+        let ip = IpAddr::V4(Ipv4Addr::from(0x0a00_0000 | (next() as u32 & 0x00ff_ffff)));
+        let want = table
+            .iter()
+            .filter(|(p, _)| p.contains(ip))
+            .max_by_key(|(p, _)| p.len())
+            .map(|(_, v)| *v);
+        assert_eq!(hub.route(ip), want, "{ip}");
+    }
+    assert!(hub.remove_route(table[0].0));
+    assert!(!hub.remove_route(table[0].0));
+}
+
+#[test]
+fn detaching_removes_the_ports_routes() {
+    let hub = L3Hub::new();
+    let (_a, pa, _) = net(&[pfx("10.0.0.1/24")]);
+    let weak = Arc::downgrade(&pa);
+    let ha = hub.attach(pa).unwrap();
+    assert!(hub.route("10.0.0.9".parse().unwrap()).is_some());
+    drop(ha);
+    assert_eq!(hub.route("10.0.0.9".parse().unwrap()), None);
+    assert_eq!(hub.port_count(), 0);
+    assert!(weak.upgrade().is_none());
+}
