@@ -226,7 +226,7 @@ mod tests {
             routes.push((a & m, len, i + 1));
         }
         let lpm = Lpm::build(128, &routes);
-        for i in 0..5000 {
+        for i in 0..5000usize {
             let a = if i.is_multiple_of(2) {
                 let r = routes[i % routes.len()].0;
                 r | (rng(&mut x) as u128 >> (i % 64))
