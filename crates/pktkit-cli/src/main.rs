@@ -1,4 +1,5 @@
 //! `pktkit`: the pktkit command-line tool. See the `pktkit_cli` library for what each command does.
+#![forbid(unsafe_code)]
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
