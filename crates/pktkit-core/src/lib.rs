@@ -51,6 +51,7 @@ mod done;
 mod l2hub;
 mod l3hub;
 mod pipe;
+mod pool;
 mod rate;
 mod serve;
 
@@ -68,5 +69,6 @@ pub use l2hub::{
 };
 pub use l3hub::{L3Hub, L3HubSnapshot, L3PortHandle};
 pub use pipe::{PipeL2, PipeL3};
+pub use pool::{BufferPool, OwnedPoolBuf, PoolBuf};
 pub use rate::RateLimit;
 pub use serve::{serve, serve_l3, serve_l3_with_done, serve_with_done};
