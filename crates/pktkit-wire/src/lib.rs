@@ -46,20 +46,23 @@ mod ip_protocol;
 mod mac_addr;
 mod packet;
 
+pub mod arp;
 pub mod checksum;
 pub mod dhcpv4;
 pub mod ethernet;
+#[cfg(feature = "alloc")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod icmpv4;
-pub mod arp;
-pub mod ipv4;
-pub mod udp;
 pub mod icmpv6;
+pub mod ipv4;
 pub mod ipv6;
 pub mod ipv6_ext;
 pub mod ndp;
 pub mod pcap;
 pub mod pcapng;
 pub mod tcp;
+pub mod udp;
 pub mod virtio_net;
 
 pub use error::{Result, WireError};
