@@ -118,7 +118,11 @@ fn scapy_pcap_little_endian_microseconds() {
 #[test]
 fn scapy_pcap_big_endian_nanoseconds() {
     let b = fs::read(data_dir().join("eth_be_nsec.pcap")).unwrap();
-    assert_eq!(&b[..4], &[0xa1, 0xb2, 0x3c, 0x4d], "big-endian nanosecond magic");
+    assert_eq!(
+        &b[..4],
+        &[0xa1, 0xb2, 0x3c, 0x4d],
+        "big-endian nanosecond magic"
+    );
     check("eth_be_nsec.pcap", &[LinkType::ETHERNET], 7);
 }
 
@@ -158,13 +162,7 @@ fn dumpcap_pcapng_nanoseconds_and_statistics_block() {
         .unwrap();
     // SHB, IDB, 4 EPBs, then an Interface Statistics Block we skip by its length.
     assert_eq!(blocks.len(), 7);
-    assert!(matches!(
-        blocks[6],
-        Block::Other {
-            block_type: 5,
-            ..
-        }
-    ));
+    assert!(matches!(blocks[6], Block::Other { block_type: 5, .. }));
     check("dumpcap_lo.pcapng", &[LinkType::ETHERNET], 4);
 }
 

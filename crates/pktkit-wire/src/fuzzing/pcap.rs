@@ -93,7 +93,13 @@ fn pcapng_file(data: &[u8]) {
         let n = f(&mut out[at..]).expect("sized");
         assert_eq!(n, len);
     };
-    put(section.buffer_len(), &|b| SectionHeader { section_len: -1, ..section }.emit(b));
+    put(section.buffer_len(), &|b| {
+        SectionHeader {
+            section_len: -1,
+            ..section
+        }
+        .emit(b)
+    });
     for i in &ifaces {
         if u16::try_from(i.link_type.0).is_err() {
             return;
