@@ -120,6 +120,9 @@ impl Decoder {
             }
             Err(e) => return Err(("ipv4", e)),
         };
+        if p.version() != 4 {
+            return Err(("ipv4", WireError::BadVersion));
+        }
         let frag_offset = p.frag_offset();
         let mf = p.more_frags();
         self.layers.ipv4 = Some(Ipv4Layer {
@@ -188,6 +191,9 @@ impl Decoder {
             }
             Err(e) => return Err(("ipv6", e)),
         };
+        if p.version() != 6 {
+            return Err(("ipv6", WireError::BadVersion));
+        }
         // `payload` is clamped to the buffer, so a short view is safe here.
         let payload = p.payload();
         let mut layer = Ipv6Layer {
@@ -484,6 +490,18 @@ mod tests {
                 reason: "unsupported".into()
             }
         );
+    }
+
+    #[test]
+    fn wrong_ip_version_under_an_ethertype() {
+        let mut b = TCP_SYN_ACK;
+        b[14] = 0x65; // version 6 in an IPv4 EtherType
+        let e = decode(LinkType::ETHERNET, &b, 94).error.unwrap();
+        assert_eq!((e.layer, e.reason.as_str()), ("ipv4", "bad version"));
+        let mut b = NEIGHBOR_ADVERT;
+        b[14] = 0x40;
+        let e = decode(LinkType::IPV6, &b[14..], 72).error.unwrap();
+        assert_eq!((e.layer, e.reason.as_str()), ("ipv6", "bad version"));
     }
 
     #[test]
