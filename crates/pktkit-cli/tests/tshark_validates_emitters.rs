@@ -17,6 +17,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::process::Command;
 
 use pktkit_wire::arp::{ArpOperation, ArpPacket, ArpRepr};
+use pktkit_wire::dhcpv4::{DhcpPacket, DhcpRepr, Ipv4List, MessageType, OptionData};
 use pktkit_wire::ethernet::{EthernetFrame, EthernetRepr, Vlan};
 use pktkit_wire::icmpv4::{Icmpv4Packet, Icmpv4Repr};
 use pktkit_wire::icmpv6::{Icmpv6Repr, code as icmpv6_code};
@@ -346,6 +347,7 @@ fn kinds() -> Vec<Kind> {
         ],
     });
     icmpv4_kinds(&mut k);
+    dhcp_kinds(&mut k);
     // A UDP datagram sent in two IPv4 fragments; tshark reassembles and checks UDP.
     let big: Vec<u8> = (0..64u8).collect();
     let dgram = udp((5000, 5001), &big, a4, b4);
@@ -768,6 +770,86 @@ fn icmpv4_kinds(k: &mut Vec<Kind>) {
                 f("icmp.code", code),
                 f("udp.dstport", 33434),
             ],
+        });
+    }
+}
+
+/// DHCPv4 DISCOVER and OFFER (RFC 2131/2132), broadcast over UDP 68 → 67 / 67 → 68.
+fn dhcp_kinds(k: &mut Vec<Kind>) {
+    let bcast = Ipv4Addr::BROADCAST;
+    let mut discover = DhcpRepr::new_request(MessageType::Discover, 0x1234_5678, MAC_A.0);
+    discover.broadcast = true;
+    discover.parameter_request_list = Some(OptionData::from_bytes(&[1, 3, 6, 15, 51]));
+    discover.hostname = Some(OptionData::from_bytes(b"pktkit"));
+    discover.max_message_size = Some(1500);
+    let routers = [V4_B];
+    let dns = [V4_B, Ipv4Addr::new(198, 51, 100, 53)];
+    let offer = DhcpRepr {
+        op: MessageType::Offer.opcode(),
+        message_type: MessageType::Offer,
+        yiaddr: V4_A,
+        siaddr: V4_B,
+        broadcast: true,
+        subnet_mask: Some(Ipv4Addr::new(255, 255, 255, 0)),
+        router: Some(Ipv4List::new(&routers)),
+        dns_servers: Some(Ipv4List::new(&dns)),
+        lease_time: Some(86400),
+        server_id: Some(V4_B),
+        domain_name: Some(OptionData::from_bytes(b"example.test")),
+        ..DhcpRepr::new_request(MessageType::Offer, 0x1234_5678, MAC_A.0)
+    };
+    for (name, repr, src, dst, ports, ty) in [
+        (
+            "dhcp discover",
+            &discover,
+            Ipv4Addr::UNSPECIFIED,
+            bcast,
+            (68, 67),
+            1,
+        ),
+        ("dhcp offer", &offer, V4_B, bcast, (67, 68), 2),
+    ] {
+        let mut msg = vec![0xa5; repr.buffer_len()];
+        repr.emit(&mut DhcpPacket::new_unchecked(&mut msg[..]))
+            .unwrap();
+        let dgram = udp(ports, &msg, src.into(), dst.into());
+        let ip = ipv4(
+            Ipv4Repr {
+                src,
+                dst,
+                ttl: 128,
+                ..v4(IpProtocol::UDP)
+            },
+            &dgram,
+        );
+        let mut fields = vec![
+            f("dhcp.option.dhcp", ty),
+            f("dhcp.id", "0x12345678"),
+            f("dhcp.hw.mac_addr", MAC_A),
+            f("dhcp.flags.bc", 1),
+        ];
+        if ty == 2 {
+            fields.extend([
+                f("dhcp.ip.your", V4_A),
+                f("dhcp.option.subnet_mask", "255.255.255.0"),
+                f("dhcp.option.router", V4_B),
+                f("dhcp.option.domain_name_server", V4_B),
+                f("dhcp.option.ip_address_lease_time", 86400),
+                f("dhcp.option.dhcp_server_id", V4_B),
+                f("dhcp.option.domain_name", "example.test"),
+            ]);
+        } else {
+            fields.extend([
+                f("dhcp.option.hostname", "pktkit"),
+                f("dhcp.option.dhcp_max_message_size", 1500),
+            ]);
+        }
+        k.push(Kind {
+            name,
+            link: Link::Ethernet,
+            bytes: ethernet(Vlan::None, EtherType::IPV4, &ip),
+            protocols: "eth:ethertype:ip:udp:dhcp",
+            fields,
         });
     }
 }
