@@ -23,6 +23,26 @@ use std::time::{Duration, Instant};
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current time. Never goes backwards.
     fn now(&self) -> Instant;
+
+    /// The current time as nanoseconds since a fixed, process-wide origin.
+    ///
+    /// Hubs call this once per frame; clocks that can answer without `Instant`
+    /// arithmetic override it. The default derives it from [`Clock::now`].
+    #[inline]
+    fn nanos(&self) -> u64 {
+        nanos_of(self.now())
+    }
+}
+
+/// The process-wide origin of [`Clock::nanos`].
+fn origin() -> Instant {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    *ORIGIN.get_or_init(Instant::now)
+}
+
+/// Nanoseconds from the process-wide origin to `t` (0 if before it).
+pub(crate) fn nanos_of(t: Instant) -> u64 {
+    u64::try_from(t.saturating_duration_since(origin()).as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// `Instant::now()`: precise, about 20 ns a call.
@@ -50,14 +70,18 @@ pub struct CoarseClock;
 
 struct Ticker {
     origin: Instant,
+    /// `origin` in [`Clock::nanos`] terms.
+    base_ns: u64,
     millis: AtomicU64,
 }
 
 fn ticker() -> &'static Ticker {
     static TICKER: OnceLock<&'static Ticker> = OnceLock::new();
     TICKER.get_or_init(|| {
+        let now = Instant::now();
         let t: &'static Ticker = Box::leak(Box::new(Ticker {
-            origin: Instant::now(),
+            origin: now,
+            base_ns: nanos_of(now),
             millis: AtomicU64::new(0),
         }));
         let spawned = std::thread::Builder::new()
@@ -82,6 +106,12 @@ impl Clock for CoarseClock {
         let t = ticker();
         t.origin + Duration::from_millis(t.millis.load(Ordering::Relaxed))
     }
+
+    #[inline]
+    fn nanos(&self) -> u64 {
+        let t = ticker();
+        t.base_ns + t.millis.load(Ordering::Relaxed) * 1_000_000
+    }
 }
 
 /// A clock that moves only when told to: tests advance it instead of sleeping.
@@ -90,14 +120,17 @@ impl Clock for CoarseClock {
 #[derive(Debug, Clone)]
 pub struct ManualClock {
     origin: Instant,
+    base_ns: u64,
     offset_ns: Arc<AtomicU64>,
 }
 
 impl ManualClock {
     /// A clock standing at an arbitrary fixed instant.
     pub fn new() -> Self {
+        let origin = Instant::now();
         ManualClock {
-            origin: Instant::now(),
+            origin,
+            base_ns: nanos_of(origin),
             offset_ns: Arc::new(AtomicU64::new(0)),
         }
     }
@@ -124,12 +157,20 @@ impl Clock for ManualClock {
     fn now(&self) -> Instant {
         self.origin + self.elapsed()
     }
+
+    fn nanos(&self) -> u64 {
+        self.base_ns + self.offset_ns.load(Ordering::SeqCst)
+    }
 }
 
 impl<C: Clock + ?Sized> Clock for Arc<C> {
     #[inline]
     fn now(&self) -> Instant {
         (**self).now()
+    }
+    #[inline]
+    fn nanos(&self) -> u64 {
+        (**self).nanos()
     }
 }
 
@@ -145,6 +186,11 @@ mod tests {
         c2.advance(Duration::from_millis(1500));
         assert_eq!(c.now().duration_since(t0), Duration::from_millis(1500));
         assert_eq!(c.elapsed(), Duration::from_millis(1500));
+        assert_eq!(c.nanos() - nanos_of(t0), 1_500_000_000);
+        assert_eq!(
+            SystemClock.nanos().saturating_sub(nanos_of(Instant::now())),
+            0
+        );
     }
 
     #[test]
@@ -157,6 +203,8 @@ mod tests {
             b = CoarseClock.now();
         }
         assert!(b > a, "coarse clock did not advance");
+        let (n, i) = (CoarseClock.nanos(), nanos_of(CoarseClock.now()));
+        assert!(n.abs_diff(i) <= 2_000_000, "nanos {n} and now {i} disagree");
         let real = Instant::now();
         assert!(real + COARSE_TICK * 50 >= CoarseClock.now());
     }

@@ -19,7 +19,7 @@ use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use crossbeam_queue::ArrayQueue;
@@ -160,7 +160,7 @@ struct Inner {
     ports: ArcSwap<PortSet>,
     table: MacTable,
     clock: Arc<dyn Clock>,
-    origin: Instant,
+    origin_ns: u64,
     aging_ms: u64,
     drops: DropCounters,
     stats: HubStats,
@@ -201,13 +201,13 @@ impl L2Hub {
 
     /// A hub with the given settings.
     pub fn with_config(config: L2HubConfig) -> Self {
-        let origin = config.clock.now();
+        let origin_ns = config.clock.nanos();
         L2Hub {
             inner: Arc::new(Inner {
                 ports: ArcSwap::from_pointee(PortSet::default()),
                 table: MacTable::new(config.max_macs, REFRESH_MS),
                 clock: config.clock,
-                origin,
+                origin_ns,
                 aging_ms: config.aging.as_millis().min(u64::MAX as u128) as u64,
                 drops: DropCounters::new(),
                 stats: HubStats::default(),
@@ -493,9 +493,10 @@ impl fmt::Display for L2HubSnapshot {
 type Rebuilt = SmallVec<[u8; 1536]>;
 
 impl Inner {
+    /// Time since the hub was made.
     #[inline]
     fn now(&self) -> Duration {
-        self.clock.now().saturating_duration_since(self.origin)
+        Duration::from_nanos(self.clock.nanos().saturating_sub(self.origin_ns))
     }
 
     fn detach(&self, id: PortId) -> bool {
@@ -526,13 +527,14 @@ impl Inner {
     fn forward(&self, ingress: &Port, frame: &Frame) {
         let len = frame.len();
         ingress.counters.record_rx(len);
-        let now = self.now();
+        let now_ns = self.clock.nanos().saturating_sub(self.origin_ns);
         if let Some(rate) = &ingress.rate
-            && !rate.admit(now.as_nanos() as u64, len)
+            && !rate.admit(now_ns, len)
         {
             return self.drop_rx(ingress, DropReason::RateLimited);
         }
-        let tag = if frame.vlan_tag_count() > 0 {
+        let b = frame.as_bytes();
+        let tag = if EtherType(u16::from_be_bytes([b[12], b[13]])).is_vlan_tag() {
             frame.vlan_tags().next()
         } else {
             None
@@ -544,7 +546,7 @@ impl Inner {
         if src.is_multicast() {
             return self.drop_rx(ingress, DropReason::BadSource);
         }
-        let now_ms = now.as_millis() as u64;
+        let now_ms = now_ns / 1_000_000;
         self.learn(ingress, key_of(vid, src), now_ms);
 
         let ports = self.ports.load();
@@ -558,19 +560,17 @@ impl Inner {
             if let Some(out) = ports.get(pid)
                 && let Some(how) = out.vlan.egress(vid)
             {
-                let mut cache = (None, None);
-                self.emit(out, frame, tag.map(|t| t.pcp), vid, how, &mut cache);
+                self.emit(out, frame, tag.is_some(), vid, how);
                 return;
             }
         }
         self.stats.flooded.fetch_add(1, Relaxed);
-        let mut cache = (None, None);
         for out in ports.list.iter() {
             if out.id == ingress.id {
                 continue;
             }
             if let Some(how) = out.vlan.egress(vid) {
-                self.emit(out, frame, tag.map(|t| t.pcp), vid, how, &mut cache);
+                self.emit(out, frame, tag.is_some(), vid, how);
             }
         }
     }
@@ -600,51 +600,48 @@ impl Inner {
         }
     }
 
-    /// Sends `frame` (of hub VLAN `vid`, arrived with a tag of priority `pcp`
-    /// if tagged) out of `out`, in the shape `how`.
+    /// Sends `frame` (of hub VLAN `vid`, `tagged` on arrival) out of `out`,
+    /// in the shape `how`.
     #[inline]
-    fn emit(
-        &self,
-        out: &Port,
-        frame: &Frame,
-        pcp: Option<u8>,
-        vid: u16,
-        how: Egress,
-        cache: &mut (Option<Rebuilt>, Option<Rebuilt>),
-    ) {
-        let tagged = pcp.is_some();
-        let bytes: &[u8] = match (how, tagged) {
+    fn emit(&self, out: &Port, frame: &Frame, tagged: bool, vid: u16, how: Egress) {
+        match (how, tagged) {
             (Egress::AsIs, _) | (Egress::Untagged, false) | (Egress::Tagged, true) => {
-                frame.as_bytes()
+                self.send(out, frame)
             }
-            (Egress::Untagged, true) => cache.0.get_or_insert_with(|| {
-                let b = frame.as_bytes();
-                let mut v = Rebuilt::new();
-                v.extend_from_slice(&b[..12]);
-                v.extend_from_slice(&b[12 + VLAN_TAG_LEN..]);
-                v
-            }),
-            (Egress::Tagged, false) => cache.1.get_or_insert_with(|| {
-                let b = frame.as_bytes();
-                let mut v = Rebuilt::new();
-                v.extend_from_slice(&b[..12]);
+            (Egress::Untagged, true) => self.emit_rebuilt(out, frame, None),
+            (Egress::Tagged, false) => self.emit_rebuilt(out, frame, Some(vid)),
+        }
+    }
+
+    /// Sends `frame` with its outer tag popped (`push` = `None`) or a tag of
+    /// VID `push` pushed.
+    #[cold]
+    fn emit_rebuilt(&self, out: &Port, frame: &Frame, push: Option<u16>) {
+        let b = frame.as_bytes();
+        let mut v = Rebuilt::new();
+        v.extend_from_slice(&b[..12]);
+        match push {
+            Some(vid) => {
                 v.extend_from_slice(&EtherType::VLAN.0.to_be_bytes());
                 v.extend_from_slice(&(vid & 0x0fff).to_be_bytes());
                 v.extend_from_slice(&b[12..]);
-                v
-            }),
-        };
-        let out_frame = match Frame::parse(bytes) {
-            Ok(f) => f,
+            }
+            None => v.extend_from_slice(&b[12 + VLAN_TAG_LEN..]),
+        }
+        match Frame::parse(&v) {
+            Ok(f) => self.send(out, f),
             Err(_) => {
                 // Popping the only tag of a frame cut right after it: nothing left to send.
                 out.counters.record_tx_drop();
                 self.drops.record(DropReason::Malformed);
-                return;
             }
-        };
-        match out.device.send(out_frame) {
-            Ok(()) => out.counters.record_tx(out_frame.len()),
+        }
+    }
+
+    #[inline]
+    fn send(&self, out: &Port, frame: &Frame) {
+        match out.device.send(frame) {
+            Ok(()) => out.counters.record_tx(frame.len()),
             Err(_) => {
                 out.counters.record_tx_drop();
                 self.drops.record(DropReason::SendFailed);
