@@ -35,6 +35,8 @@ pub struct Config {
     /// Receive buffer, bytes (the largest window we advertise).
     pub recv_buffer: usize,
     /// MSS we announce, and the largest segment we send (before the peer's MSS).
+    /// It is the link MTU minus the IP and TCP headers: 1460 for IPv4 on a
+    /// 1500-byte link, 1440 for IPv6 on the same link.
     pub mss: u16,
     /// Nagle's algorithm (RFC 896): hold small segments while data is unacknowledged.
     pub nagle: bool,

@@ -658,8 +658,9 @@ impl Connection {
         }
         if f.contains(TcpFlags::FIN) {
             let fin_seq = seq + seg.payload.len() as u32;
-            if self.peer_fin.is_none() && fin_seq >= self.rcv_nxt {
-                self.peer_fin = Some(fin_seq);
+            if fin_seq >= self.rcv_nxt && !self.fin_received {
+                // Keep the lowest FIN seen: a bogus later one cannot hide the real one.
+                self.peer_fin = Some(self.peer_fin.map_or(fin_seq, |p| p.min(fin_seq)));
             }
             self.ack_now = true;
         }
