@@ -42,10 +42,7 @@ pub fn require_tool(name: &str) -> bool {
 }
 
 /// The first executable called `name` in `dirs`.
-pub(crate) fn find_in_path(
-    name: &str,
-    dirs: impl IntoIterator<Item = PathBuf>,
-) -> Option<PathBuf> {
+pub(crate) fn find_in_path(name: &str, dirs: impl IntoIterator<Item = PathBuf>) -> Option<PathBuf> {
     if name.contains('/') {
         return is_executable(Path::new(name)).then(|| PathBuf::from(name));
     }
@@ -71,9 +68,7 @@ pub(crate) fn gate(present: bool, strict: bool, reason: &str) -> bool {
         .unwrap_or("<unnamed test>")
         .to_owned();
     if strict {
-        panic!(
-            "{test}: {reason}; refusing to skip because CI=true or PKTKIT_REQUIRE_PRIVILEGED=1"
-        );
+        panic!("{test}: {reason}; refusing to skip because CI=true or PKTKIT_REQUIRE_PRIVILEGED=1");
     }
     eprintln!("\n*** SKIPPED ({reason}): {test} did not run ***\n");
     false

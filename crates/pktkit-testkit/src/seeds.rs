@@ -53,7 +53,10 @@ fn find_root_from(start: &Path) -> Option<PathBuf> {
 pub fn replay_seeds(target: &str, f: fn(&[u8])) -> usize {
     let dir = workspace_root().join("fuzz").join("seeds").join(target);
     let count = replay_seeds_in(&dir, f);
-    eprintln!("replayed {count} seeds of fuzz target `{target}` from {}", dir.display());
+    eprintln!(
+        "replayed {count} seeds of fuzz target `{target}` from {}",
+        dir.display()
+    );
     count
 }
 
@@ -113,10 +116,8 @@ mod tests {
         fn new(tag: &str) -> TempDir {
             static N: AtomicUsize = AtomicUsize::new(0);
             let n = N.fetch_add(1, Ordering::Relaxed);
-            let path = env::temp_dir().join(format!(
-                "pktkit-testkit-{tag}-{}-{n}",
-                std::process::id()
-            ));
+            let path =
+                env::temp_dir().join(format!("pktkit-testkit-{tag}-{}-{n}", std::process::id()));
             let _ = fs::remove_dir_all(&path);
             fs::create_dir_all(&path).unwrap();
             TempDir(path)
@@ -148,7 +149,10 @@ mod tests {
         fs::create_dir(dir.0.join("sub")).unwrap();
         assert_eq!(replay_seeds_in(&dir.0, record), 3);
         let seen = SEEN.lock().unwrap().clone();
-        assert_eq!(seen, vec![b"first".to_vec(), b"second".to_vec(), Vec::new()]);
+        assert_eq!(
+            seen,
+            vec![b"first".to_vec(), b"second".to_vec(), Vec::new()]
+        );
     }
 
     #[test]
@@ -172,10 +176,7 @@ mod tests {
         fs::write(dir.0.join("bad1"), b"!one").unwrap();
         fs::write(dir.0.join("bad2"), b"!two").unwrap();
         let err = catch_unwind(|| replay_seeds_in(&dir.0, panic_on_bang)).unwrap_err();
-        let msg = err
-            .downcast_ref::<String>()
-            .cloned()
-            .unwrap_or_default();
+        let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
         assert!(msg.starts_with("2 of 3 seeds panicked"), "{msg}");
         assert!(msg.contains("bad1") && msg.contains("bad2"), "{msg}");
     }

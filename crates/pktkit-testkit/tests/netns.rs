@@ -66,7 +66,10 @@ fn run_reports_stderr_of_a_failing_command() {
     let ns = Netns::new("tk-err").unwrap();
     let err = ns.run(&["ip", "link", "show", "no-such-if0"]).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("no-such-if0") && msg.contains("does not exist"), "{msg}");
+    assert!(
+        msg.contains("no-such-if0") && msg.contains("does not exist"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -80,7 +83,10 @@ fn dropping_the_namespace_kills_its_processes() {
     // `ip netns exec` execs the program, so the pid we hold is inside the namespace.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while !ns.pids().unwrap().contains(&pid) {
-        assert!(std::time::Instant::now() < deadline, "sleep never entered the netns");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sleep never entered the netns"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     drop(ns);
@@ -127,8 +133,10 @@ fn veth_pair_carries_udp_between_namespaces() {
     veth_pair(&a, "tk0", &b, "tk1").unwrap();
     // 198.18.0.0/15 is reserved for benchmarking (RFC 2544); it lives only
     // inside these two namespaces.
-    a.run(&["ip", "addr", "add", "198.18.0.1/30", "dev", "tk0"]).unwrap();
-    b.run(&["ip", "addr", "add", "198.18.0.2/30", "dev", "tk1"]).unwrap();
+    a.run(&["ip", "addr", "add", "198.18.0.1/30", "dev", "tk0"])
+        .unwrap();
+    b.run(&["ip", "addr", "add", "198.18.0.2/30", "dev", "tk1"])
+        .unwrap();
 
     // Sockets opened on a thread inside a namespace stay there.
     let rx = b
