@@ -139,7 +139,9 @@ fn layout(buf: &[u8], link: Link, want_tcp: bool) -> Result<Layout, GsoError> {
     } else {
         8
     };
-    if l4_len < 8 || l4 + l4_len > end {
+    // TCP's data offset is at least 5 words (RFC 9293 3.1); UDP's header is 8 bytes.
+    let min_l4 = if tcp { 20 } else { 8 };
+    if l4_len < min_l4 || l4 + l4_len > end {
         return Err(GsoError::Malformed);
     }
     Ok(Layout {
