@@ -11,6 +11,7 @@
 
 mod arp;
 mod checksum;
+mod dhcpv4;
 mod ethernet;
 mod frame;
 mod icmpv4;
@@ -24,6 +25,7 @@ mod udp;
 
 pub use arp::arp;
 pub use checksum::checksum;
+pub use dhcpv4::dhcpv4;
 pub use ethernet::ethernet;
 pub use frame::frame;
 pub use icmpv4::icmpv4;
@@ -42,6 +44,7 @@ pub type Target = fn(&[u8]);
 pub const TARGETS: &[(&str, Target)] = &[
     ("arp", arp),
     ("checksum", checksum),
+    ("dhcpv4", dhcpv4),
     ("ethernet", ethernet),
     ("frame", frame),
     ("icmpv4", icmpv4),
