@@ -20,7 +20,10 @@
 #![deny(missing_docs, unreachable_pub)]
 
 pub mod capture;
+pub mod config;
 pub mod decode;
+pub mod gateway;
+pub mod runner;
 
 use std::io::{self, Write};
 

@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod up;
+
 /// Tools for pktkit virtual networks.
 #[derive(Parser, Debug)]
 #[command(name = "pktkit", version, about)]
@@ -25,6 +27,24 @@ enum Command {
         /// Print one JSON object per packet instead of a summary line.
         #[arg(long)]
         json: bool,
+    },
+    /// Run virtual switches (QEMU sockets, DHCP, gateway) from a config file,
+    /// or the built-in default: one switch `lan` on 10.0.2.0/24.
+    Up {
+        /// The configuration (TOML); without it, the built-in default.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print a status line every 2 seconds (otherwise every minute).
+        #[arg(long)]
+        stats: bool,
+        /// Stop after this many seconds (for tests and scripts).
+        #[arg(long, value_name = "SECONDS")]
+        exit_after: Option<u64>,
+    },
+    /// Check a configuration file; errors name the line and key.
+    Check {
+        /// The configuration (TOML).
+        file: PathBuf,
     },
 }
 
@@ -44,6 +64,26 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Up {
+            config,
+            stats,
+            exit_after,
+        } => up::run(config, stats, exit_after),
+        Command::Check { file } => match pktkit_cli::config::Config::load(&file) {
+            Ok(c) => {
+                println!(
+                    "{}: ok ({} switch{})",
+                    file.display(),
+                    c.switches.len(),
+                    if c.switches.len() == 1 { "" } else { "es" }
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("pktkit: {}: {e}", file.display());
+                Ok(ExitCode::FAILURE)
+            }
+        },
         Command::Decode { file, json } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
