@@ -54,7 +54,10 @@ impl Pair {
         while read < bytes {
             let mut moved = false;
             while sent < bytes {
-                let n = self.a.send(&self.data[..(bytes - sent).min(self.data.len())]).unwrap();
+                let n = self
+                    .a
+                    .send(&self.data[..(bytes - sent).min(self.data.len())])
+                    .unwrap();
                 if n == 0 {
                     break;
                 }
@@ -90,7 +93,15 @@ fn steady_state_bulk_transfer_does_not_allocate() {
     let cfg = Config::default();
     let sa: SocketAddr = "10.0.0.1:40000".parse().unwrap();
     let sb: SocketAddr = "10.0.0.2:80".parse().unwrap();
-    let mut l = Listener::new(sb, ListenerConfig { connection: cfg.clone(), ..Default::default() }, [1; 16], t0);
+    let mut l = Listener::new(
+        sb,
+        ListenerConfig {
+            connection: cfg.clone(),
+            ..Default::default()
+        },
+        [1; 16],
+        t0,
+    );
     let mut a = Connection::connect(cfg, sa, sb, 1, t0).unwrap();
     let mut tx = vec![0u8; 1600];
     let mut b = None;
@@ -106,11 +117,22 @@ fn steady_state_bulk_transfer_does_not_allocate() {
             break;
         }
     }
-    let mut p = Pair { a, b: b.unwrap(), now: t0, tx, data: vec![0x3c; 64 * 1024], sink: vec![0; 64 * 1024] };
+    let mut p = Pair {
+        a,
+        b: b.unwrap(),
+        now: t0,
+        tx,
+        data: vec![0x3c; 64 * 1024],
+        sink: vec![0; 64 * 1024],
+    };
     p.transfer(2 << 20); // warm-up
     COUNTING.store(true, Ordering::Relaxed);
     p.transfer(8 << 20);
     COUNTING.store(false, Ordering::Relaxed);
-    assert_eq!(ALLOCS.load(Ordering::Relaxed), 0, "allocations in steady state");
+    assert_eq!(
+        ALLOCS.load(Ordering::Relaxed),
+        0,
+        "allocations in steady state"
+    );
     assert!(p.a.stats().segments_sent > 5000);
 }

@@ -18,15 +18,26 @@ pub fn tcp(data: &[u8]) {
         return;
     };
     let (src, dst) = if selector & 1 == 0 {
-        (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)))
+        (
+            IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+            IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
+        )
     } else {
-        (IpAddr::V6(Ipv6Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::UNSPECIFIED))
+        (
+            IpAddr::V6(Ipv6Addr::LOCALHOST),
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        )
     };
     let Ok(packet) = TcpPacket::new_checked(segment) else {
         return;
     };
     // Every getter is in bounds once check_len passed.
-    let _ = (packet.src_port(), packet.flags(), packet.urgent_at(), packet.segment_len());
+    let _ = (
+        packet.src_port(),
+        packet.flags(),
+        packet.urgent_at(),
+        packet.segment_len(),
+    );
     let _ = packet.verify_checksum(src, dst);
     let mut errors = 0;
     for opt in packet.options_iter() {
