@@ -50,6 +50,7 @@ mod device;
 mod done;
 mod l2hub;
 mod l3hub;
+mod pcap_tap;
 mod pipe;
 mod pool;
 mod rate;
@@ -68,6 +69,7 @@ pub use l2hub::{
     PortHandle, PortId, VlanMode, VlanSet,
 };
 pub use l3hub::{L3Hub, L3HubSnapshot, L3PortHandle};
+pub use pcap_tap::{DEFAULT_TAP_QUEUE, PcapTap};
 pub use pipe::{PipeL2, PipeL3};
 pub use pool::{BufferPool, OwnedPoolBuf, PoolBuf};
 pub use rate::RateLimit;

@@ -76,6 +76,15 @@ impl BufferPool {
         }
     }
 
+    /// [`BufferPool::take_owned`] that returns `None` instead of allocating.
+    pub fn try_take_owned(self: &Arc<Self>) -> Option<OwnedPoolBuf> {
+        Some(OwnedPoolBuf {
+            pool: self.clone(),
+            buf: self.free.pop()?,
+            len: 0,
+        })
+    }
+
     #[cold]
     fn allocate(&self) -> Box<[u8]> {
         self.allocations.fetch_add(1, Relaxed);
