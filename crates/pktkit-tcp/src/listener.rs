@@ -365,13 +365,13 @@ impl Listener {
             }
         }
         for addr in dead {
-            if let Some(c) = self.conns.remove(&addr) {
-                let _ = c;
-                if self.accept_queue.contains(&addr) {
-                    self.accept_queue.retain(|a| *a != addr);
-                } else {
-                    self.half_open = self.half_open.saturating_sub(1);
-                }
+            if self.conns.remove(&addr).is_none() {
+                continue;
+            }
+            if self.accept_queue.contains(&addr) {
+                self.accept_queue.retain(|a| *a != addr);
+            } else {
+                self.half_open = self.half_open.saturating_sub(1);
             }
         }
     }
