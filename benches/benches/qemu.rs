@@ -1,11 +1,9 @@
 //! QEMU stream netdev forwarding: two dialers (standing in for two QEMUs)
-//! connect to a unix-socket listener; the two accepted guest ports are wired
-//! back to back (`connect_l2`), and frames go from one dialer to the other:
-//! dialer → socket → port → port → socket → dialer. The same scenario is
-//! built with the pktkit 0.1.11 crate's `qemu` module (`pktkit-0.1.11`).
-//!
-//! A direct connect rather than an L2Hub: the hub is not in pktkit-core yet,
-//! and the two implementations are compared on the same topology.
+//! connect to a unix-socket listener; the two accepted guest ports are
+//! attached to an L2Hub, and frames go from one dialer to the other:
+//! dialer → socket → port → hub → port → socket → dialer. The same scenario
+//! is built with the pktkit 0.1.11 crate's `qemu` module and its `L2Hub`
+//! (`pktkit-0.1.11`).
 //!
 //! The sender keeps at most `WINDOW` frames in flight (a guest port drops
 //! what its queue cannot hold, as a congested switch port does, and a lost
@@ -30,6 +28,14 @@ fn frame_bytes() -> Vec<u8> {
     b[..6].copy_from_slice(&[0x52, 0x54, 0, 0, 0, 2]);
     b[6..12].copy_from_slice(&[0x52, 0x54, 0, 0, 0, 1]);
     b[12..14].copy_from_slice(&[0x88, 0xb5]);
+    b
+}
+
+/// A broadcast from b's MAC, so the hub knows where b is.
+fn hello_bytes() -> Vec<u8> {
+    let mut b = frame_bytes();
+    b[..6].copy_from_slice(&[0xff; 6]);
+    b[6..12].copy_from_slice(&[0x52, 0x54, 0, 0, 0, 2]);
     b
 }
 
@@ -77,7 +83,7 @@ fn run_batch(
 }
 
 fn ours(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
-    use pktkit_core::{L2Device, connect_l2};
+    use pktkit_core::{L2Device, L2Hub};
     use pktkit_qemu::{Endpoint, QemuConfig, StreamDevice, StreamListener};
     use pktkit_wire::Frame;
 
@@ -89,7 +95,9 @@ fn ours(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>)
     let pa = ln.accept().unwrap();
     let b = StreamDevice::connect(&ep, &cfg).unwrap();
     let pb = ln.accept().unwrap();
-    let link = connect_l2(&pa, &pb);
+    let hub = L2Hub::new();
+    let ha = hub.attach(pa).unwrap();
+    let hb = hub.attach(pb).unwrap();
     let received = Arc::new(AtomicU64::new(0));
     let r = received.clone();
     b.set_handler(Arc::new(move |_: &Frame| {
@@ -97,18 +105,20 @@ fn ours(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>)
         Ok(())
     }));
     a.set_handler(Arc::new(|_: &Frame| Ok(())));
+    let hello = hello_bytes();
+    b.send(Frame::parse(&hello).unwrap()).unwrap(); // the hub learns b's MAC
     let bytes = frame_bytes();
     let f = Frame::parse(&bytes).unwrap();
     c.bench_function(BenchmarkId::from_parameter("pktkit"), |bench| {
         bench.iter_custom(|iters| run_batch(iters, &received, || a.send(f)))
     });
-    drop(link);
+    drop((ha, hb));
     let _ = std::fs::remove_file(&path);
 }
 
 fn peer(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
     use pktkit_peer::qemu::{Listener, dial_unix};
-    use pktkit_peer::{Frame, L2Device, connect_l2};
+    use pktkit_peer::{Frame, L2Device, L2Hub};
 
     let path = socket_path("peer");
     let ln = Listener::bind_unix(&path).unwrap();
@@ -116,7 +126,9 @@ fn peer(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>)
     let pa = ln.accept().unwrap();
     let b = dial_unix(&path).unwrap();
     let pb = ln.accept().unwrap();
-    connect_l2(pa.clone(), pb.clone());
+    let hub = Arc::new(L2Hub::new());
+    let ha = hub.connect_arc(pa.clone());
+    let hb = hub.connect_arc(pb.clone());
     let received = Arc::new(AtomicU64::new(0));
     let r = received.clone();
     b.set_handler(Arc::new(move |_: &Frame| {
@@ -124,11 +136,15 @@ fn peer(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>)
         Ok(())
     }));
     a.set_handler(Arc::new(|_: &Frame| Ok(())));
+    let hello = hello_bytes();
+    b.send(Frame::from_slice(&hello)).unwrap(); // the hub learns b's MAC
     let bytes = frame_bytes();
     let f = Frame::from_slice(&bytes);
     c.bench_function(BenchmarkId::from_parameter("pktkit-0.1.11"), |bench| {
         bench.iter_custom(|iters| run_batch(iters, &received, || a.send(f)))
     });
+    ha.close();
+    hb.close();
     let _ = pa.close();
     let _ = pb.close();
     let _ = std::fs::remove_file(&path);
