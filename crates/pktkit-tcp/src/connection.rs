@@ -572,6 +572,16 @@ impl Connection {
             self.ack_now = true;
             return;
         }
+        // A retransmitted SYN while our SYN-ACK is out: send the SYN-ACK again
+        // (it lies just before RCV.NXT, so the window check would only ACK it).
+        if self.state == State::SynReceived
+            && f.contains(TcpFlags::SYN)
+            && !f.intersects(TcpFlags::ACK | TcpFlags::RST)
+            && seq == self.irs
+        {
+            self.syn_pending = true;
+            return;
+        }
         if !self.acceptable(seq, seg) {
             self.stats.dropped_unacceptable += 1;
             if !f.contains(TcpFlags::RST) {

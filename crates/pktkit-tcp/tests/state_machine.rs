@@ -819,3 +819,102 @@ fn listener_backlog_is_bounded() {
     assert_eq!(l.pending_accepts(), 2);
     assert_eq!(l.stats().backlog_overflows, 2);
 }
+
+#[test]
+fn listener_resends_syn_ack_for_a_retransmitted_syn_and_on_timeout() {
+    let t0 = Instant::now();
+    let mut l = Listener::new(
+        addr(B),
+        ListenerConfig {
+            connection: cfg(),
+            ..Default::default()
+        },
+        [8; 16],
+        t0,
+    );
+    let mut a = Connection::connect(cfg(), addr(A), addr(B), 100, t0).unwrap();
+    let mut buf = vec![0u8; 2000];
+    let syn = a
+        .poll_transmit(t0, &mut buf)
+        .map(|t| buf[..t.len].to_vec())
+        .unwrap();
+    l.handle_packet(t0, &syn);
+    let synack = |l: &mut Listener, now| {
+        let mut b = vec![0u8; 2000];
+        let t = l.poll_transmit(now, &mut b).expect("SYN-ACK");
+        let ip = pktkit_wire::Packet::parse(&b[..t.len]).unwrap();
+        let p = TcpPacket::new_checked(ip.payload()).unwrap();
+        assert!(p.syn() && p.ack());
+        assert_eq!(p.ack_number(), 101);
+        p.seq_number()
+    };
+    let isn = synack(&mut l, t0);
+    // The same SYN again (our SYN-ACK was lost): the same SYN-ACK again.
+    l.handle_packet(t0, &syn);
+    assert_eq!(synack(&mut l, t0), isn);
+    // Nothing from the client: the SYN-ACK is retransmitted at the RTO.
+    let t1 = l.poll_timeout().unwrap();
+    assert_eq!(t1 - t0, Duration::from_secs(1));
+    l.handle_timeout(t1);
+    assert_eq!(synack(&mut l, t1), isn);
+    assert_eq!(l.pending_accepts(), 0);
+}
+
+#[test]
+fn time_wait_acknowledges_a_retransmitted_fin() {
+    let t0 = Instant::now();
+    let (mut a, mut b) = pair(cfg(), t0);
+    a.close();
+    exchange(&mut a, &mut b, t0);
+    b.close();
+    let mut buf = vec![0u8; 2000];
+    let fin = b
+        .poll_transmit(t0, &mut buf)
+        .map(|t| buf[..t.len].to_vec())
+        .unwrap();
+    a.handle_packet(t0, &fin);
+    assert_eq!(a.state(), State::TimeWait);
+    assert!(a.poll_transmit(t0, &mut buf).is_some(), "ACK of the FIN");
+    // That ACK was lost; b retransmits its FIN: a acknowledges it again.
+    a.handle_packet(t0, &fin);
+    let t = a.poll_transmit(t0, &mut buf).expect("ACK again");
+    let ip = pktkit_wire::Packet::parse(&buf[..t.len]).unwrap();
+    let p = TcpPacket::new_checked(ip.payload()).unwrap();
+    assert!(p.ack() && !p.fin());
+    b.handle_packet(t0, &buf[..t.len]);
+    assert_eq!(b.state(), State::Closed);
+    assert_eq!(a.state(), State::TimeWait);
+}
+
+#[test]
+fn scaled_peer_window_is_used() {
+    let t0 = Instant::now();
+    // The peer announces window scale 2 (see `established`) and a field of
+    // 65535: 262 140 bytes may be in flight, far more than an unscaled window.
+    let cfg = Config {
+        nagle: false,
+        send_buffer: 1 << 20,
+        ..cfg()
+    };
+    let (mut c, mut peer, snd) = established(cfg, t0);
+    // Grow the congestion window past the receive window first: ACK everything
+    // sent, round after round.
+    let mut acked = snd;
+    for _ in 0..12 {
+        c.send(&vec![1u8; 400_000]).unwrap();
+        let out = drain(&mut c, t0);
+        let Some(last) = out.last() else { break };
+        acked = last.seq + last.payload.len() as u32;
+        peer.ack = acked;
+        send(&mut c, t0, &peer.seg(TcpFlags::ACK, b""));
+    }
+    c.send(&vec![1u8; 400_000]).unwrap();
+    let out = drain(&mut c, t0);
+    let in_flight: usize = out.iter().map(|s| s.payload.len()).sum();
+    assert!(in_flight > 65_535, "only {in_flight} bytes in flight");
+    assert!(
+        in_flight <= 65_535 << 2,
+        "{in_flight} exceeds the scaled window"
+    );
+    let _ = acked;
+}
