@@ -869,8 +869,22 @@ const TYPED: [u8; 23] = [
     opt::CLASSLESS_STATIC_ROUTES,
 ];
 
+/// `TYPED` index + 1 by option code (0: not typed), so a lookup is one load.
+const SLOTS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < TYPED.len() {
+        t[TYPED[i] as usize] = i as u8 + 1;
+        i += 1;
+    }
+    t
+};
+
 fn typed_slot(code: u8) -> Option<usize> {
-    TYPED.iter().position(|&c| c == code)
+    match SLOTS[code as usize] {
+        0 => None,
+        n => Some(n as usize - 1),
+    }
 }
 
 fn is_typed(code: u8) -> bool {
@@ -1350,6 +1364,20 @@ pub struct DhcpRepr<'a> {
     pub other: OtherOptions<'a>,
 }
 
+/// The value bytes handed to the option writer: a slice when contiguous.
+enum Src<'s> {
+    Slice(&'s [u8]),
+    Iter(&'s mut dyn Iterator<Item = u8>),
+}
+
+/// Hands `d` to the option writer, as a slice when it is one.
+fn put_data(f: &mut dyn FnMut(u8, usize, Src<'_>), code: u8, d: &OptionData<'_>) {
+    match d.as_slice() {
+        Some(b) => f(code, b.len(), Src::Slice(b)),
+        None => f(code, d.len(), Src::Iter(&mut d.bytes())),
+    }
+}
+
 /// Accumulated instances of one typed option during parse.
 #[derive(Clone, Copy)]
 struct Acc<'a> {
@@ -1591,14 +1619,12 @@ impl<'a> DhcpRepr<'a> {
     }
 
     /// Calls `f(code, len, bytes)` for each option to emit, in emit order.
-    fn for_each_option(&self, mut f: impl FnMut(u8, usize, &mut dyn Iterator<Item = u8>)) {
+    fn for_each_option(&self, mut f: impl FnMut(u8, usize, Src<'_>)) {
         let mtype = [u8::from(self.message_type)];
-        f(opt::MESSAGE_TYPE, 1, &mut mtype.iter().copied());
-        let a4 = |f: &mut dyn FnMut(u8, usize, &mut dyn Iterator<Item = u8>),
-                  code,
-                  v: Option<[u8; 4]>| {
+        f(opt::MESSAGE_TYPE, 1, Src::Slice(&mtype));
+        let a4 = |f: &mut dyn FnMut(u8, usize, Src<'_>), code, v: Option<[u8; 4]>| {
             if let Some(v) = v {
-                f(code, 4, &mut v.into_iter());
+                f(code, 4, Src::Slice(&v));
             }
         };
         a4(&mut f, opt::SERVER_ID, self.server_id.map(|a| a.octets()));
@@ -1632,7 +1658,7 @@ impl<'a> DhcpRepr<'a> {
             (opt::DNS_SERVERS, self.dns_servers),
         ] {
             if let Some(l) = l {
-                f(code, l.len() * 4, &mut l.bytes());
+                f(code, l.len() * 4, Src::Iter(&mut l.bytes()));
             }
         }
         let data = [
@@ -1641,11 +1667,11 @@ impl<'a> DhcpRepr<'a> {
         ];
         for (code, d) in data {
             if let Some(d) = d {
-                f(code, d.len(), &mut d.bytes());
+                put_data(&mut f, code, &d);
             }
         }
         if let Some(m) = self.interface_mtu {
-            f(opt::INTERFACE_MTU, 2, &mut m.to_be_bytes().into_iter());
+            f(opt::INTERFACE_MTU, 2, Src::Slice(&m.to_be_bytes()));
         }
         a4(
             &mut f,
@@ -1653,7 +1679,7 @@ impl<'a> DhcpRepr<'a> {
             self.requested_ip.map(|a| a.octets()),
         );
         if let Some(m) = self.max_message_size {
-            f(opt::MAX_MESSAGE_SIZE, 2, &mut m.to_be_bytes().into_iter());
+            f(opt::MAX_MESSAGE_SIZE, 2, Src::Slice(&m.to_be_bytes()));
         }
         let data = [
             (opt::PARAMETER_REQUEST_LIST, self.parameter_request_list),
@@ -1666,15 +1692,15 @@ impl<'a> DhcpRepr<'a> {
         ];
         for (code, d) in data {
             if let Some(d) = d {
-                f(code, d.len(), &mut d.bytes());
+                put_data(&mut f, code, &d);
             }
         }
         for o in self.other.iter() {
-            f(o.code, o.data.len(), &mut o.data.iter().copied());
+            f(o.code, o.data.len(), Src::Slice(o.data));
         }
         // RFC 3046 §2.1: the relay agent information option comes last.
         if let Some(d) = self.relay_agent_info {
-            f(opt::RELAY_AGENT_INFO, d.len(), &mut d.bytes());
+            put_data(&mut f, opt::RELAY_AGENT_INFO, &d);
         }
     }
 
@@ -1732,15 +1758,23 @@ impl<'a> DhcpRepr<'a> {
         packet.set_magic_cookie();
         let out = packet.options_field_mut();
         let mut at = 0;
-        self.for_each_option(|code, len, bytes| {
+        self.for_each_option(|code, len, mut src| {
             let mut left = len;
+            let mut from = 0;
             loop {
                 let n = left.min(255);
                 out[at] = code;
                 out[at + 1] = n as u8;
-                for slot in &mut out[at + 2..at + 2 + n] {
-                    *slot = bytes.next().unwrap_or(0);
+                let dst = &mut out[at + 2..at + 2 + n];
+                match &mut src {
+                    Src::Slice(b) => dst.copy_from_slice(&b[from..from + n]),
+                    Src::Iter(it) => {
+                        for slot in dst {
+                            *slot = it.next().unwrap_or(0);
+                        }
+                    }
                 }
+                from += n;
                 at += 2 + n;
                 left -= n;
                 if left == 0 {
