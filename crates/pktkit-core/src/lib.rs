@@ -16,6 +16,33 @@
 //!   [`L2Connector`] / [`L3Connector`] take them (a hub); [`serve`] joins the two
 //!   and detaches each device when its [`Done`] fires.
 //!
+//! ## Switching and routing
+//!
+//! * [`L2Hub`] is a MAC-learning switch: per-port VLAN modes ([`VlanMode`]:
+//!   transparent, access, trunk with 802.1Q push/pop), a bounded MAC table with
+//!   aging, per-port MAC limits and rate limits ([`RateLimit`]), counters per
+//!   port and per [`DropReason`].
+//! * [`L3Hub`] is an IPv4/IPv6 router: longest-prefix match over thousands of
+//!   routes, TTL / hop-limit decrement, drops counted.
+//!
+//! ## Around devices
+//!
+//! * [`BufferPool`]: recycled packet buffers, no allocation in steady state.
+//! * [`DeviceCounters`] / [`CounterSnapshot`]: atomics on the data path,
+//!   snapshots that print.
+//! * [`PcapTap`] wraps a device and writes a pcapng capture (Wireshark shows the
+//!   direction) without blocking the data path.
+//! * [`Impair`] wraps a device and makes its link bad on purpose: delay, jitter,
+//!   loss, duplication, reordering, corruption, rate.
+//! * [`Clock`]: time is injected; [`ManualClock`] lets tests move it by hand,
+//!   [`CoarseClock`] (the hubs' default) costs one atomic load.
+//!
+//! An L3 device on an L2 network (ARP, NDP, gateway: the `L2Adapter`) will
+//! live here too, in modules `arp` and `ndp`.
+//!
+//! `examples/topology.rs` builds a small network of pipes, an `L2Hub` and an
+//! `L3Hub` and prints their counters.
+//!
 //! ## Quick start
 //!
 //! ```
@@ -48,6 +75,7 @@ mod connect;
 mod counters;
 mod device;
 mod done;
+mod impair;
 mod l2hub;
 mod l3hub;
 mod pcap_tap;
@@ -64,6 +92,7 @@ pub use device::{
     L3Handler,
 };
 pub use done::Done;
+pub use impair::{Impair, ImpairConfig, ImpairL2, ImpairL3, ImpairStats};
 pub use l2hub::{
     DEFAULT_AGING, DEFAULT_MAX_MACS, L2Hub, L2HubConfig, L2HubSnapshot, MAX_PORTS, PortConfig,
     PortHandle, PortId, VlanMode, VlanSet,

@@ -98,7 +98,10 @@ impl Capture {
     }
 }
 
-/// A device that writes a pcapng capture of its traffic. See the [module docs](self).
+/// A device that writes a pcapng capture of its traffic (EPB direction flags:
+/// inbound = received, outbound = sent) through a bounded queue to a writer
+/// thread; when the queue is full the copy is dropped and counted
+/// ([`PcapTap::dropped`]), so the data path never waits on the disk.
 ///
 /// ```
 /// use pktkit_core::{L2Device, PcapTap, PipeL2};

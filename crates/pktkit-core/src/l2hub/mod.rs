@@ -167,7 +167,14 @@ struct Inner {
     admin: Mutex<Admin>,
 }
 
-/// A MAC-learning switch. See the [module docs](self).
+/// A MAC-learning switch.
+///
+/// Learns which MAC is behind which port (per VLAN), forwards known unicast to
+/// that port and floods broadcast, multicast and unknown unicast to the other
+/// ports of the VLAN. Forwarding takes no lock: the port set is an `arc-swap`
+/// snapshot and the MAC table a bounded array of atomics (entries age out after
+/// [`L2HubConfig::aging`]; beyond [`L2HubConfig::max_macs`] the oldest learned
+/// goes first). No STP: do not build loops.
 ///
 /// ```
 /// use pktkit_core::{L2Device, L2Hub, PipeL2};

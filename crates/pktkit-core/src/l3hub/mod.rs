@@ -63,7 +63,10 @@ struct Inner {
     drops: DropCounters,
 }
 
-/// An IP router. See the [module docs](self).
+/// An IPv4/IPv6 router: longest-prefix match over a compiled multibit trie
+/// swapped with `arc-swap` (no lock on the data path), TTL / hop limit
+/// decremented (IPv4 checksum updated incrementally), no route or an expiring
+/// TTL dropped and counted. Route changes rebuild the table: O(routes).
 ///
 /// ```
 /// use pktkit_core::{L3Device, L3Hub, PipeL3};
