@@ -1,7 +1,7 @@
 //! [`Client`]: the sans-I/O RFC 2131 client state machine.
 //!
 //! Bytes and time in, bytes and deadlines out: no sockets, no clock, no
-//! threads. The driver (see [`crate::device::ClientDriver`], or your own)
+//! threads. The driver (see [`crate::device::ClientDevice`], or your own)
 //! moves DHCP payloads between the engine and UDP port 68.
 //!
 //! ## Call order
