@@ -6,6 +6,7 @@
 //!
 //! Steps stop at the first failure (a broken build makes later steps noise),
 //! but the summary table is always printed, with the steps not run marked.
+//! `--keep-going` runs every selected step anyway and reports all failures.
 
 use std::time::Instant;
 
@@ -89,13 +90,13 @@ pub(crate) fn run(sh: &Shell, args: &[String]) -> Result<()> {
 
     let started = Instant::now();
     let mut results: Vec<(&str, Status, f64)> = Vec::new();
-    let mut failure = None;
+    let mut failures = Vec::new();
     for step in all_steps() {
         if !selection.wants(step.name) {
             results.push((step.name, Status::Skipped, 0.0));
             continue;
         }
-        if failure.is_some() {
+        if !failures.is_empty() && !selection.keep_going {
             results.push((step.name, Status::NotRun, 0.0));
             continue;
         }
@@ -109,16 +110,16 @@ pub(crate) fn run(sh: &Shell, args: &[String]) -> Result<()> {
             Err(e) => {
                 eprintln!("ci step `{}` FAILED: {e:#}", step.name);
                 results.push((step.name, Status::Failed, secs));
-                failure = Some(step.name);
+                failures.push(step.name);
             }
         }
     }
 
     print!("{}", summary(&results, started.elapsed().as_secs_f64()));
-    match failure {
-        Some(name) => bail!("ci step `{name}` failed"),
-        None => Ok(()),
+    if !failures.is_empty() {
+        bail!("ci steps failed: {}", failures.join(", "));
     }
+    Ok(())
 }
 
 fn all_steps() -> impl Iterator<Item = &'static Step> {
@@ -131,6 +132,7 @@ struct Selection {
     only: Vec<String>,
     skip: Vec<String>,
     list: bool,
+    keep_going: bool,
 }
 
 impl Selection {
@@ -145,7 +147,13 @@ impl Selection {
                     selection.list = true;
                     continue;
                 }
-                other => bail!("unknown argument `{other}` (use --only STEP, --skip STEP, --list)"),
+                "--keep-going" => {
+                    selection.keep_going = true;
+                    continue;
+                }
+                other => bail!(
+                    "unknown argument `{other}` (use --only STEP, --skip STEP, --keep-going, --list)"
+                ),
             };
             let Some(value) = args.next() else {
                 bail!("{arg} needs a step name");
@@ -254,6 +262,8 @@ mod tests {
 
         let skip = Selection::parse(&args("--skip fuzz")).unwrap();
         assert!(!skip.wants("fuzz") && skip.wants("test"));
+        assert!(!skip.keep_going);
+        assert!(Selection::parse(&args("--keep-going")).unwrap().keep_going);
     }
 
     #[test]

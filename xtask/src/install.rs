@@ -16,7 +16,8 @@ use xshell::{Shell, cmd};
 pub(crate) const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("tshark", "tshark"),
     ("qemu-system-x86", "qemu-system-x86_64"),
-    ("dnsmasq", "dnsmasq"),
+    // dnsmasq-base: the program only; the `dnsmasq` package would also start a system service.
+    ("dnsmasq-base", "dnsmasq"),
     ("udhcpc", "udhcpc"),
     ("isc-dhcp-client", "dhclient"),
     ("iperf3", "iperf3"),

@@ -22,7 +22,8 @@ const HELP: &str = "\
 cargo xtask <task>
 
 tasks:
-  ci [--skip STEP]... [--only STEP]...   run the CI steps (`ci --list` lists them)
+  ci [--skip STEP]... [--only STEP]... [--keep-going]
+                                         run the CI steps (`ci --list` lists them)
   fuzz [TARGET] [--seconds N]            run fuzz targets (default: all, 5 s each)
   bench [FILTER]                         run criterion benches, print pktkit vs peers
   layering                               check crate layering (docs/CONVENTIONS.md)
