@@ -299,13 +299,6 @@ impl Config {
                 Some(g) => Some(*g.get_ref()),
                 None => None,
             };
-            if let Some(p) = &s.pcap {
-                return Err(src.error(
-                    &p.span(),
-                    k("pcap"),
-                    "switch captures are not supported yet (pktkit-core has no pcap tap on a hub)",
-                ));
-            }
             let dhcp = match s.dhcp {
                 None => None,
                 Some(d) => {
@@ -428,7 +421,7 @@ impl Config {
                 name,
                 subnet,
                 gateway,
-                pcap: None,
+                pcap: s.pcap.map(Spanned::into_inner),
                 dhcp,
                 qemu,
                 taps,

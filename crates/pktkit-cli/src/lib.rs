@@ -24,6 +24,7 @@ pub mod config;
 pub mod decode;
 pub mod gateway;
 pub mod runner;
+pub mod switch_capture;
 
 use std::io::{self, Write};
 

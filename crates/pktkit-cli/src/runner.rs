@@ -6,7 +6,8 @@
 //! listeners (each served with [`serve_with_done`], so a guest that goes away
 //! leaves the switch). A status line is printed periodically; when `stop`
 //! fires, the listeners close (their socket files are removed), every port
-//! detaches and the leases are saved. Not here: signal handling (the binary
+//! detaches, the leases are saved and a `pcap` capture
+//! ([`SwitchCapture`]) is completed. Not here: signal handling (the binary
 //! fires `stop`).
 
 use std::io::Write;
@@ -15,7 +16,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
-use pktkit_core::{Done, L2Acceptor, L2Device, L2Hub, PortHandle, serve_with_done};
+use pktkit_core::{Done, L2Acceptor, L2Connector, L2Device, L2Hub, PortHandle, serve_with_done};
 use pktkit_dhcp::device::ServerDevice;
 use pktkit_dhcp::{LeaseStore, ServerConfig, StaticLease};
 use pktkit_qemu::{Endpoint, Listener, QemuConfig};
@@ -23,6 +24,7 @@ use pktkit_wire::MacAddr;
 
 use crate::config::{Config, SwitchConfig};
 use crate::gateway::Gateway;
+use crate::switch_capture::SwitchCapture;
 
 /// How `pktkit up` reports.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +42,7 @@ struct RunningSwitch {
     listeners: Vec<Arc<Listener>>,
     serving: Vec<JoinHandle<()>>,
     ports: Vec<PortHandle>,
+    capture: Option<SwitchCapture>,
 }
 
 impl RunningSwitch {
@@ -74,6 +77,10 @@ impl RunningSwitch {
         );
         if let Some(n) = leases {
             line.push_str(&format!(", {n} leases"));
+        }
+        if let Some(c) = &self.capture {
+            let (n, lost) = c.counts();
+            line.push_str(&format!(", {n} captured ({lost} not)"));
         }
         if let Some(g) = &self.gateway {
             let (arp, ping) = g.replies();
@@ -116,6 +123,16 @@ fn start_switch(
         listeners: Vec::new(),
         serving: Vec::new(),
         ports: Vec::new(),
+        capture: None,
+    };
+    if let Some(p) = &s.pcap {
+        let f = std::fs::File::create(p)
+            .with_context(|| format!("switch {}: creating {}", s.name, p.display()))?;
+        running.capture = Some(SwitchCapture::new(std::io::BufWriter::new(f))?);
+    }
+    let port = |dev: Arc<dyn L2Device>, capture: &Option<SwitchCapture>| match capture {
+        Some(c) => c.port(dev),
+        None => dev,
     };
     let mac = gateway_mac(index);
     if let Some(d) = &s.dhcp {
@@ -143,14 +160,14 @@ fn start_switch(
             .as_ref()
             .map(|(d, _)| d.clone() as Arc<dyn L2Device>);
         let gw = Gateway::new(mac, ip, dhcp);
-        ports.push(hub.attach(gw.clone())?);
+        ports.push(hub.attach(port(gw.clone(), &running.capture))?);
         running.gateway = Some(gw);
     }
     for name in &s.taps {
         let tap = pktkit_tuntap::TapBuilder::new(name)
             .open()
             .with_context(|| format!("switch {}: opening TAP {name}", s.name))?;
-        ports.push(hub.attach(Arc::new(tap))?);
+        ports.push(hub.attach(port(Arc::new(tap), &running.capture))?);
     }
     for (j, q) in s.qemu.iter().enumerate() {
         if let Endpoint::Unix(p) = &q.listen
@@ -178,13 +195,17 @@ fn start_switch(
             s.name,
             ln.qemu_netdev(&id)
         )?;
-        let (acc, hub2, stop2, name) = (ln.clone(), hub.clone(), stop.clone(), s.name.clone());
+        let connector: Arc<dyn L2Connector> = match &running.capture {
+            Some(c) => Arc::new(c.connector(hub.clone())),
+            None => hub.clone(),
+        };
+        let (acc, stop2, name) = (ln.clone(), stop.clone(), s.name.clone());
         running.serving.push(
             std::thread::Builder::new()
                 .name(format!("pktkit-serve-{id}"))
                 .spawn(move || {
                     let acceptor: Arc<dyn L2Acceptor> = acc;
-                    if let Err(e) = serve_with_done(acceptor, &*hub2, &stop2) {
+                    if let Err(e) = serve_with_done(acceptor, &*connector, &stop2) {
                         tracing::error!(switch = %name, error = %e, "QEMU listener failed");
                     }
                 })?,
@@ -251,6 +272,12 @@ fn shut_down(switches: Vec<RunningSwitch>) {
         }
         if let Some(g) = &s.gateway {
             let _ = g.close();
+        }
+        if let Some(c) = &s.capture {
+            match c.finish() {
+                Ok(()) => tracing::info!(switch = %s.name, "capture written"),
+                Err(e) => tracing::warn!(switch = %s.name, error = %e, "capture incomplete"),
+            }
         }
     }
 }

@@ -316,3 +316,122 @@ fn up_default_serves_a_guest_dhcp_arp_ping_and_stops_on_sigterm() {
         "guest not disconnected"
     );
 }
+
+/// A configuration file with a capture and a lease file: the guest's DHCP
+/// exchange and ARP are in the pcapng (read by tshark), the lease is in the
+/// lease file after the stop.
+#[test]
+fn up_config_file_captures_the_switch_and_saves_leases() {
+    if !pktkit_testkit::require_tool("tshark") {
+        return;
+    }
+    let dir = TempDir::new("up-pcap");
+    let sock = dir.0.join("g.sock");
+    let pcap = dir.0.join("lan.pcapng");
+    let leases = dir.0.join("lan.leases");
+    let cfg = dir.0.join("net.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[switch]]\nname = \"lan\"\nsubnet = \"192.168.50.0/24\"\ngateway = \"192.168.50.1\"\npcap = \"{}\"\n\
+             [switch.dhcp]\nrange = [\"192.168.50.100\", \"192.168.50.110\"]\nlease_file = \"{}\"\nlease_time = \"10m\"\n\
+             [[switch.qemu]]\nlisten = \"unix:{}\"\npin_mac = true\n",
+            pcap.display(),
+            leases.display(),
+            sock.display()
+        ),
+    )
+    .unwrap();
+    let mut child = Running(
+        pktkit()
+            .args(["up", "--exit-after", "120", "--config"])
+            .arg(&cfg)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    loop {
+        let l = lines.next().expect("pktkit up ended early").unwrap();
+        if l.contains("running") {
+            break;
+        }
+    }
+    let guest =
+        StreamDevice::connect(&Endpoint::Unix(sock.clone()), &QemuConfig::default()).unwrap();
+    let mac = MacAddr::new(0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc);
+    let client = ClientDevice::start(ClientConfig::new(mac)).unwrap();
+    let c = client.clone();
+    guest.set_handler(Arc::new(move |f: &Frame| c.send(f)));
+    let g = Arc::downgrade(&guest);
+    client.set_handler(Arc::new(move |f: &Frame| match g.upgrade() {
+        Some(g) => g.send(f),
+        None => Ok(()),
+    }));
+    let lease = loop {
+        match client.recv_event(WAIT) {
+            Some(Event::LeaseAcquired(l)) => break l,
+            Some(_) => continue,
+            None => panic!("no DHCP lease"),
+        }
+    };
+    assert_eq!(lease.lease_time, Duration::from_secs(600));
+    let gw = Ipv4Addr::new(192, 168, 50, 1);
+    guest
+        .send(Frame::parse(&arp_request(mac, lease.address, gw)).unwrap())
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.0.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    for _ in lines.by_ref() {}
+    assert!(child.0.wait().unwrap().success());
+    assert!(!sock.exists());
+
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args([
+            "-T",
+            "fields",
+            "-e",
+            "eth.src",
+            "-e",
+            "dhcp.option.dhcp",
+            "-e",
+            "arp.opcode",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    let dhcp: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.get(1).copied())
+        .filter(|s| !s.is_empty())
+        .collect();
+    // DISCOVER, OFFER, REQUEST, ACK (option 53 values), each captured once.
+    assert_eq!(dhcp, ["1", "2", "3", "5"], "{text}");
+    let arp: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.get(2).copied())
+        .filter(|s| !s.is_empty())
+        .collect();
+    assert_eq!(arp, ["1", "2"], "{text}");
+    assert!(rows.iter().any(|r| r[0] == "52:54:00:aa:bb:cc"), "{text}");
+
+    let saved = std::fs::read_to_string(&leases).expect("lease file");
+    assert!(saved.contains(&lease.address.to_string()), "{saved}");
+    assert!(
+        saved.to_lowercase().contains("52:54:00:aa:bb:cc"),
+        "{saved}"
+    );
+}
