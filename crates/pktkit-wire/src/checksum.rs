@@ -17,7 +17,7 @@ mod simd;
 
 /// Below this length the scalar loop beats setting up vector registers.
 #[cfg(target_arch = "x86_64")]
-const SIMD_MIN_LEN: usize = 64;
+const SIMD_MIN_LEN: usize = 128;
 
 /// One's-complement sum of `data` as big-endian 16-bit words (an odd last byte is
 /// padded with zero), added to `initial`. Not yet folded or inverted.
@@ -82,9 +82,10 @@ const fn add_carry(a: u64, b: u64) -> u64 {
 /// Eight bytes per load, four independent accumulators.
 #[inline]
 fn scalar_ne(data: &[u8]) -> u64 {
+    // Callers pass exactly 8 bytes (`chunks_exact(8)`), so this is one load.
     let rd = |b: &[u8]| -> u64 {
         let mut w = [0u8; 8];
-        w[..b.len()].copy_from_slice(b);
+        w.copy_from_slice(b);
         u64::from_ne_bytes(w)
     };
     let (mut a0, mut a1, mut a2, mut a3) = (0u64, 0u64, 0u64, 0u64);
@@ -99,9 +100,25 @@ fn scalar_ne(data: &[u8]) -> u64 {
     for c in &mut words {
         a0 = add_carry(a0, rd(c));
     }
-    // The last 0..=7 bytes, zero-padded: an odd final byte lands in the first
-    // byte of its 16-bit word, which is RFC 1071's padding in either byte order.
-    a1 = add_carry(a1, rd(words.remainder()));
+    // The last 0..=7 bytes, with fixed-size loads (a variable-length copy
+    // would cost a call to `memcpy`). They start at an even offset, so a
+    // 4-byte load is two whole 16-bit words; an odd final byte lands in the
+    // first byte of its word, which is RFC 1071's zero padding in either
+    // byte order.
+    let mut tail = 0u64;
+    let mut r = words.remainder();
+    if let [b0, b1, b2, b3, rest @ ..] = r {
+        tail += u32::from_ne_bytes([*b0, *b1, *b2, *b3]) as u64;
+        r = rest;
+    }
+    if let [b0, b1, rest @ ..] = r {
+        tail += u16::from_ne_bytes([*b0, *b1]) as u64;
+        r = rest;
+    }
+    if let [b0] = r {
+        tail += u16::from_ne_bytes([*b0, 0]) as u64;
+    }
+    a1 = add_carry(a1, tail);
     add_carry(add_carry(a0, a1), add_carry(a2, a3))
 }
 
