@@ -1,34 +1,42 @@
-//! The switch's gateway port for `pktkit up`: answers ARP for the gateway
-//! address and ICMP echo (ping) sent to it, and hands DHCP requests (UDP to
-//! port 67) to the switch's DHCP server, which shares its MAC and address.
+//! The switch's gateway port for `pktkit up`: pktkit-core's [`L2Adapter`] in
+//! gateway mode (answers ARP for the gateway address and ICMP echo sent to
+//! it), with DHCP requests (UDP to port 67) handed to the switch's DHCP
+//! server, which shares the gateway's MAC and address.
 //!
-//! A minimal stand-in, to be replaced by the "gateway mode" of pktkit-core's
-//! `L2Adapter` (modules `arp`/`ndp`) once that lands: it does not route, keep
-//! a neighbour cache, or speak IPv6. Only untagged frames are looked at.
+//! The adapter sits on one end of a [`PipeL2`]; this port holds the other
+//! end, sends DHCP frames to the server and everything else to the adapter,
+//! and passes both their outputs to the switch. Not here: routing (the
+//! adapter's IP side discards what reaches it).
 
 use std::io;
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
-use pktkit_core::{DeviceCounters, L2Device, L2Handler};
-use pktkit_wire::arp::{ArpOperation, ArpPacket, ArpRepr};
-use pktkit_wire::icmpv4::{Icmpv4Packet, msg_type};
+use pktkit_core::{
+    DeviceCounters, L2Adapter, L2AdapterConfig, L2AdapterTimer, L2Device, L2Handler, L3Device,
+    PipeL2, SystemClock,
+};
 use pktkit_wire::ipv4::Ipv4Packet;
-use pktkit_wire::{ETHERNET_HEADER_LEN, EtherType, Frame, IpProtocol, MacAddr};
+use pktkit_wire::{EtherType, Frame, IpPrefix, IpProtocol, MacAddr};
 
 /// The DHCP server's UDP port.
 const DHCP_SERVER_PORT: u16 = 67;
+/// How often the adapter's timers (neighbour cache, retries) run.
+const ADAPTER_TICK: Duration = Duration::from_millis(250);
+
+type Out = Arc<Mutex<Option<L2Handler>>>;
 
 /// A gateway address on a switch (see the module docs).
 pub struct Gateway {
     mac: MacAddr,
     ip: Ipv4Addr,
     dhcp: Option<Arc<dyn L2Device>>,
-    handler: Arc<Mutex<Option<L2Handler>>>,
+    to_adapter: Arc<PipeL2>,
+    adapter: Arc<L2Adapter>,
+    _timer: L2AdapterTimer,
+    out: Out,
     counters: DeviceCounters,
-    arp_replies: AtomicU64,
-    echo_replies: AtomicU64,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -40,159 +48,94 @@ impl std::fmt::Debug for Gateway {
     }
 }
 
-impl Gateway {
-    /// A gateway at `ip` with MAC `mac`; DHCP requests go to `dhcp`, whose
-    /// replies leave through this port.
-    pub fn new(mac: MacAddr, ip: Ipv4Addr, dhcp: Option<Arc<dyn L2Device>>) -> Arc<Gateway> {
-        let handler: Arc<Mutex<Option<L2Handler>>> = Arc::default();
-        if let Some(d) = &dhcp {
-            let h = handler.clone();
-            d.set_handler(Arc::new(move |f: &Frame| {
-                let out = h.lock().unwrap_or_else(PoisonError::into_inner).clone();
-                match out {
-                    Some(out) => out(f),
-                    None => Ok(()),
-                }
-            }));
+/// A handler passing frames to whatever handler `out` holds (the switch).
+fn forward_to(out: &Out) -> L2Handler {
+    let out = out.clone();
+    Arc::new(move |f: &Frame| {
+        let h = out.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        match h {
+            Some(h) => h(f),
+            None => Ok(()),
         }
-        Arc::new(Gateway {
+    })
+}
+
+impl Gateway {
+    /// A gateway at `ip`/`prefix_len` with MAC `mac`; DHCP requests go to
+    /// `dhcp`, whose replies leave through this port.
+    pub fn new(
+        mac: MacAddr,
+        ip: Ipv4Addr,
+        prefix_len: u8,
+        dhcp: Option<Arc<dyn L2Device>>,
+    ) -> io::Result<Arc<Gateway>> {
+        let out: Out = Arc::default();
+        let (ours, theirs) = PipeL2::pair(mac, mac);
+        let addr: IpPrefix = format!("{ip}/{prefix_len}")
+            .parse()
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "bad gateway prefix"))?;
+        let cfg = L2AdapterConfig {
+            mac: Some(mac),
+            addrs: vec![addr],
+            gateway_mode: true,
+            link_local: false,
+            ..L2AdapterConfig::default()
+        };
+        let adapter = L2Adapter::new(Arc::new(theirs), cfg, Arc::new(SystemClock));
+        // Nothing routes from here: IP packets for the gateway itself (other
+        // than the echo requests the adapter answers) are dropped.
+        adapter.set_handler(Arc::new(|_: &pktkit_wire::Packet| Ok(())));
+        let timer = adapter.start_timer(ADAPTER_TICK)?;
+        ours.set_handler(forward_to(&out));
+        if let Some(d) = &dhcp {
+            d.set_handler(forward_to(&out));
+        }
+        Ok(Arc::new(Gateway {
             mac,
             ip,
             dhcp,
-            handler,
+            to_adapter: Arc::new(ours),
+            adapter,
+            _timer: timer,
+            out,
             counters: DeviceCounters::new(),
-            arp_replies: AtomicU64::new(0),
-            echo_replies: AtomicU64::new(0),
-        })
+        }))
     }
 
     /// ARP replies and ICMP echo replies sent so far.
     pub fn replies(&self) -> (u64, u64) {
-        (
-            self.arp_replies.load(Ordering::Relaxed),
-            self.echo_replies.load(Ordering::Relaxed),
-        )
+        let s = self.adapter.stats();
+        (s.arp_replies_sent, s.echo_replies_sent)
     }
 
-    fn emit(&self, bytes: &[u8]) -> io::Result<()> {
-        let out = self
-            .handler
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        match (out, Frame::parse(bytes)) {
-            (Some(out), Ok(f)) => {
-                self.counters.record_rx(f.len());
-                out(f)
-            }
-            _ => Ok(()),
+    /// True for an untagged IPv4 UDP frame to the DHCP server port.
+    fn is_dhcp(frame: &Frame) -> bool {
+        if frame.vlan_tag_count() != 0 || frame.ethertype() != EtherType::IPV4 {
+            return false;
         }
-    }
-
-    fn arp(&self, frame: &Frame) -> io::Result<()> {
-        let Ok(pkt) = ArpPacket::new_checked(frame.payload()) else {
-            return Ok(());
-        };
-        let Ok(req) = ArpRepr::parse(&pkt) else {
-            return Ok(());
-        };
-        if req.op != ArpOperation::Request || req.tpa != self.ip {
-            return Ok(());
-        }
-        let Some(reply) = req.reply(self.mac) else {
-            return Ok(());
-        };
-        let mut buf = vec![0u8; ETHERNET_HEADER_LEN + reply.buffer_len()];
-        ethernet(&mut buf, req.sha, self.mac, EtherType::ARP);
-        reply.emit(&mut ArpPacket::new_unchecked(
-            &mut buf[ETHERNET_HEADER_LEN..],
-        ));
-        self.arp_replies.fetch_add(1, Ordering::Relaxed);
-        self.emit(&buf)
-    }
-
-    fn ipv4(&self, frame: &Frame) -> io::Result<()> {
         let Ok(ip) = Ipv4Packet::new_checked(frame.payload()) else {
-            return Ok(());
+            return false;
         };
-        if ip.is_fragment() {
-            return Ok(());
-        }
-        let proto = ip.protocol();
-        if proto == IpProtocol::UDP {
-            let p = ip.payload();
-            if p.len() >= 8
-                && u16::from_be_bytes([p[2], p[3]]) == DHCP_SERVER_PORT
-                && let Some(d) = &self.dhcp
-            {
-                return d.send(frame);
-            }
-            return Ok(());
-        }
-        if proto != IpProtocol::ICMP || ip.dst_addr() != self.ip {
-            return Ok(());
-        }
-        let Ok(icmp) = Icmpv4Packet::new_checked(ip.payload()) else {
-            return Ok(());
-        };
-        if icmp.msg_type() != msg_type::ECHO_REQUEST || !icmp.verify_checksum() {
-            return Ok(());
-        }
-        let icmp_len = ip.payload().len();
-        let total = 20 + icmp_len;
-        let mut buf = vec![0u8; ETHERNET_HEADER_LEN + total];
-        ethernet(&mut buf, frame.src(), self.mac, EtherType::IPV4);
-        {
-            let mut out = Ipv4Packet::new_unchecked(&mut buf[ETHERNET_HEADER_LEN..]);
-            out.set_version(4);
-            out.set_header_len(20);
-            out.set_total_len(total as u16);
-            out.set_ident(ip.ident());
-            out.clear_flags();
-            out.set_frag_offset(0);
-            out.set_ttl(64);
-            out.set_protocol(IpProtocol::ICMP);
-            out.set_src_addr(self.ip);
-            out.set_dst_addr(ip.src_addr());
-            out.fill_checksum();
-            let payload = out.payload_mut();
-            payload.copy_from_slice(ip.payload());
-            let mut reply = Icmpv4Packet::new_unchecked(payload);
-            reply.set_msg_type(msg_type::ECHO_REPLY);
-            reply.set_msg_code(0);
-            reply.fill_checksum();
-        }
-        self.echo_replies.fetch_add(1, Ordering::Relaxed);
-        self.emit(&buf)
+        let p = ip.payload();
+        !ip.is_fragment()
+            && ip.protocol() == IpProtocol::UDP
+            && p.len() >= 8
+            && u16::from_be_bytes([p[2], p[3]]) == DHCP_SERVER_PORT
     }
-}
-
-fn ethernet(buf: &mut [u8], dst: MacAddr, src: MacAddr, ty: EtherType) {
-    buf[..6].copy_from_slice(dst.as_bytes());
-    buf[6..12].copy_from_slice(src.as_bytes());
-    buf[12..14].copy_from_slice(&ty.0.to_be_bytes());
 }
 
 impl L2Device for Gateway {
-    /// A frame from the switch: answered if it is for the gateway.
+    /// A frame from the switch: DHCP to the server, the rest to the adapter.
     fn send(&self, frame: &Frame) -> io::Result<()> {
         self.counters.record_tx(frame.len());
-        if frame.vlan_tag_count() != 0 {
-            return Ok(());
-        }
-        let dst = frame.dst();
-        if dst != self.mac && !dst.is_broadcast() {
-            return Ok(());
-        }
-        match frame.ethertype() {
-            EtherType::ARP => self.arp(frame),
-            EtherType::IPV4 => self.ipv4(frame),
-            _ => Ok(()),
+        match &self.dhcp {
+            Some(d) if Self::is_dhcp(frame) => d.send(frame),
+            _ => self.to_adapter.send(frame),
         }
     }
 
     fn set_handler(&self, handler: L2Handler) {
-        *self.handler.lock().unwrap_or_else(PoisonError::into_inner) = Some(handler);
+        *self.out.lock().unwrap_or_else(PoisonError::into_inner) = Some(handler);
     }
 
     fn hw_addr(&self) -> MacAddr {
@@ -200,10 +143,12 @@ impl L2Device for Gateway {
     }
 
     fn close(&self) -> io::Result<()> {
-        self.handler
+        self.out
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
+        L3Device::close(&*self.adapter)?;
+        self.to_adapter.close()?;
         if let Some(d) = &self.dhcp {
             d.close()?;
         }
@@ -248,8 +193,10 @@ mod tests {
         let gw = Gateway::new(
             MacAddr::new(0x02, 0x50, 0x4b, 0, 0, 1),
             Ipv4Addr::new(10, 0, 2, 2),
+            24,
             None,
-        );
+        )
+        .unwrap();
         let out: Sent = Arc::default();
         let o = out.clone();
         gw.set_handler(Arc::new(move |f: &Frame| {
@@ -273,33 +220,41 @@ mod tests {
             0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x02, 0x02, 0x50, 0x4b, 0x00, 0x00, 0x01,
             0x0a, 0x00, 0x02, 0x02, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x0a, 0x00, 0x02, 0x0f,
         ];
-        assert_eq!(out[0], expected);
+        // Padded to the 60-byte Ethernet minimum.
+        assert_eq!(out[0].len(), 60);
+        assert_eq!(out[0][..42], expected);
+        assert!(out[0][42..].iter().all(|&b| b == 0));
     }
 
     #[test]
     fn answers_ping_with_valid_checksums() {
         let (gw, out) = gateway();
+        // The guest resolves the gateway first, which teaches it the guest's MAC.
+        gw.send(Frame::parse(&ARP_REQUEST).unwrap()).unwrap();
         let req = echo_request();
         gw.send(Frame::parse(&req).unwrap()).unwrap();
         let out = out.lock().unwrap();
-        assert_eq!(out.len(), 1);
-        let r = &out[0];
+        assert_eq!(out.len(), 2);
+        let r = &out[1];
         assert_eq!(&r[..6], &req[6..12]);
-        assert_eq!(r.len(), req.len());
+        assert_eq!(r.len(), req.len().max(60));
         assert!(
             pktkit_wire::checksum::verify(&r[14..34]),
             "IPv4 header checksum"
         );
-        assert!(pktkit_wire::checksum::verify(&r[34..]), "ICMP checksum");
+        assert!(
+            pktkit_wire::checksum::verify(&r[34..req.len()]),
+            "ICMP checksum"
+        );
         assert_eq!(&r[26..30], &[10, 0, 2, 2]);
         assert_eq!(&r[30..34], &[10, 0, 2, 15]);
         assert_eq!(r[34], 0, "echo reply");
-        assert_eq!(&r[38..], &req[38..], "id, seq and data echoed");
+        assert_eq!(&r[38..req.len()], &req[38..], "id, seq and data echoed");
         // A corrupted request is ignored.
         drop(out);
         let mut bad = req.clone();
         bad[45] ^= 0xff;
         gw.send(Frame::parse(&bad).unwrap()).unwrap();
-        assert_eq!(gw.replies(), (0, 1));
+        assert_eq!(gw.replies(), (1, 1));
     }
 }

@@ -1,7 +1,8 @@
 //! `pktkit up`: runs a [`Config`] until told to stop.
 //!
-//! Each switch is an [`L2Hub`] with, as ports: a [`Gateway`] (ARP and ping
-//! for the gateway address, in front of the DHCP server from pktkit-dhcp),
+//! Each switch is an [`L2Hub`] with, as ports: a [`Gateway`] (pktkit-core's
+//! `L2Adapter` in gateway mode answering ARP and ping for the gateway
+//! address, beside the DHCP server from pktkit-dhcp),
 //! the TAPs, and every QEMU guest accepted by the switch's pktkit-qemu
 //! listeners (each served with [`serve_with_done`], so a guest that goes away
 //! leaves the switch). A status line is printed periodically; when `stop`
@@ -159,7 +160,7 @@ fn start_switch(
             .dhcp
             .as_ref()
             .map(|(d, _)| d.clone() as Arc<dyn L2Device>);
-        let gw = Gateway::new(mac, ip, dhcp);
+        let gw = Gateway::new(mac, ip, s.subnet.1, dhcp)?;
         ports.push(hub.attach(port(gw.clone(), &running.capture))?);
         running.gateway = Some(gw);
     }
