@@ -592,6 +592,7 @@ impl<'a> OptionData<'a> {
     }
 
     /// Total length in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         match self.0 {
             DataInner::Bytes(b) => b.len(),
@@ -631,6 +632,7 @@ impl<'a> OptionData<'a> {
     }
 
     /// The byte at `index`.
+    #[inline]
     pub fn get(&self, mut index: usize) -> Option<u8> {
         if let DataInner::Bytes(b) = self.0 {
             return b.get(index).copied();
@@ -648,6 +650,10 @@ impl<'a> OptionData<'a> {
     pub fn copy_to<'b>(&self, out: &'b mut [u8]) -> Option<&'b [u8]> {
         let n = self.len();
         let dst = out.get_mut(..n)?;
+        if let DataInner::Bytes(b) = self.0 {
+            dst.copy_from_slice(b);
+            return Some(dst);
+        }
         let mut at = 0;
         for c in self.chunks() {
             dst.get_mut(at..at + c.len())?.copy_from_slice(c);
@@ -1166,8 +1172,13 @@ impl DomainName<'_> {
             if total > MAX_NAME_LEN {
                 return Err(WireError::BadOption);
             }
-            for (i, b) in label[..l].iter_mut().enumerate() {
-                *b = self.data.get(pos + 1 + i).ok_or(WireError::BadOption)?;
+            if let Some(s) = self.data.as_slice() {
+                let src = s.get(pos + 1..pos + 1 + l).ok_or(WireError::BadOption)?;
+                label[..l].copy_from_slice(src);
+            } else {
+                for (i, b) in label[..l].iter_mut().enumerate() {
+                    *b = self.data.get(pos + 1 + i).ok_or(WireError::BadOption)?;
+                }
             }
             if !f(&label[..l]) {
                 return Ok(0);
@@ -1498,11 +1509,15 @@ impl<'a> DhcpRepr<'a> {
             len: 0,
         };
         let mut acc = [empty; TYPED.len()];
+        let mut unknown = 0usize;
         for i in 0..3 {
             for o in RawOptions::new(areas.area(i)) {
                 let o = o?;
                 if o.code == opt::OVERLOAD && i != 0 {
                     return Err(WireError::BadOption);
+                }
+                if o.code != opt::OVERLOAD && typed_slot(o.code).is_none() {
+                    unknown += 1;
                 }
                 if let Some(slot) = typed_slot(o.code) {
                     let a = &mut acc[slot];
@@ -1614,7 +1629,11 @@ impl<'a> DhcpRepr<'a> {
             relay_agent_info: data(opt::RELAY_AGENT_INFO),
             domain_search,
             classless_routes,
-            other: OtherOptions(OtherInner::Parsed(areas)),
+            other: if unknown == 0 {
+                OtherOptions::none()
+            } else {
+                OtherOptions(OtherInner::Parsed(areas))
+            },
         })
     }
 
@@ -1658,7 +1677,10 @@ impl<'a> DhcpRepr<'a> {
             (opt::DNS_SERVERS, self.dns_servers),
         ] {
             if let Some(l) = l {
-                f(code, l.len() * 4, Src::Iter(&mut l.bytes()));
+                match l.0 {
+                    ListInner::Data(d) => put_data(&mut f, code, &d),
+                    ListInner::Addrs(_) => f(code, l.len() * 4, Src::Iter(&mut l.bytes())),
+                }
             }
         }
         let data = [
@@ -1731,10 +1753,11 @@ impl<'a> DhcpRepr<'a> {
         if self.hlen > 16 || self.sname.len() > 64 || self.file.len() > 128 {
             return Err(WireError::BadField);
         }
-        if self
-            .other
-            .iter()
-            .any(|o| o.code == opt::PAD || o.code == opt::END || o.data.len() > 255)
+        // Parsed options are well-formed by construction; check the caller's.
+        if let OtherInner::List(list) = self.other.0
+            && list
+                .iter()
+                .any(|o| o.code == opt::PAD || o.code == opt::END || o.data.len() > 255)
         {
             return Err(WireError::BadField);
         }
