@@ -10,6 +10,7 @@
 mod bench;
 mod ci;
 mod fuzz;
+mod guest;
 mod install;
 mod layering;
 
@@ -26,6 +27,7 @@ tasks:
                                          run the CI steps (`ci --list` lists them)
   fuzz [TARGET] [--seconds N]            run fuzz targets (default: all, 5 s each)
   bench [FILTER]                         run criterion benches, print pktkit vs peers
+  guest [--force]                        build the QEMU test guest into target/guest/
   layering                               check crate layering (docs/CONVENTIONS.md)
   install                                install missing Debian packages and cargo tools
 ";
@@ -47,6 +49,7 @@ fn run() -> Result<()> {
         "ci" => ci::run(&sh, &rest),
         "fuzz" => fuzz::run(&sh, &rest),
         "bench" => bench::run(&sh, &rest),
+        "guest" => guest::run(&sh, &rest),
         "layering" => no_args(&rest).and_then(|()| layering::run(&sh)),
         "install" => no_args(&rest).and_then(|()| install::run(&sh)),
         "" | "help" | "-h" | "--help" => {

@@ -14,6 +14,9 @@
 //!   ([`Netns::spawn`], returning a [`ChildGuard`] that kills on drop), wire
 //!   namespaces together ([`veth_pair`]) and run Rust code inside it
 //!   ([`Netns::enter_on_thread`], e.g. to open `/dev/net/tun` there).
+//! * [`GuestImage`] / [`Guest`] — a tiny Linux guest for QEMU tests (Debian
+//!   kernel, busybox initramfs running `udhcpc` and `ping`), built once under
+//!   `target/guest/`, booted under TCG, its serial console read by tests.
 //!
 //! This crate is tooling: it has no layer, is never published and may only be
 //! a `dev-dependency` of the layered crates (`cargo xtask ci` checks that).
@@ -32,11 +35,13 @@
 #![deny(missing_docs, unreachable_pub)]
 
 mod child;
+mod guest;
 mod netns;
 mod require;
 mod seeds;
 
 pub use child::ChildGuard;
+pub use guest::{Guest, GuestImage, GuestParams};
 pub use netns::{Netns, veth_pair};
 pub use require::{require_root, require_tool, strict_mode};
 pub use seeds::{replay_seeds, replay_seeds_in, workspace_root};
