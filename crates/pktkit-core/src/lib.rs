@@ -37,8 +37,9 @@
 //! * [`Clock`]: time is injected; [`ManualClock`] lets tests move it by hand,
 //!   [`CoarseClock`] (the hubs' default) costs one atomic load.
 //!
-//! An L3 device on an L2 network (ARP, NDP, gateway: the `L2Adapter`) will
-//! live here too, in modules `arp` and `ndp`.
+//! [`L2Adapter`] puts an L3 device on an L2 network: ARP, NDP (with DAD and
+//! Router Advertisements), a bounded neighbour cache, ICMP unreachable on
+//! failed resolution, and gateway-mode echo replies.
 //!
 //! `examples/topology.rs` builds a small network of pipes, an `L2Hub` and an
 //! `L3Hub` and prints their counters.
@@ -76,6 +77,7 @@ mod counters;
 mod device;
 mod done;
 mod impair;
+mod l2_adapter;
 mod l2hub;
 mod l3hub;
 mod pcap_tap;
@@ -93,6 +95,9 @@ pub use device::{
 };
 pub use done::Done;
 pub use impair::{Impair, ImpairConfig, ImpairL2, ImpairL3, ImpairStats};
+pub use l2_adapter::{
+    AddrState, L2Adapter, L2AdapterConfig, L2AdapterStats, L2AdapterTimer, Neighbor, NeighborState,
+};
 pub use l2hub::{
     DEFAULT_AGING, DEFAULT_MAX_MACS, L2Hub, L2HubConfig, L2HubSnapshot, MAX_PORTS, PortConfig,
     PortHandle, PortId, VlanMode, VlanSet,

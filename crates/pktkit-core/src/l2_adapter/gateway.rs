@@ -32,7 +32,7 @@ pub(crate) enum IcmpError {
 }
 
 /// An IPv4 packet carrying `icmp`.
-fn ipv4_icmp(src: Ipv4Addr, dst: Ipv4Addr, icmp: &Icmpv4Repr) -> Vec<u8> {
+fn ipv4_icmp(src: Ipv4Addr, dst: Ipv4Addr, icmp: &Icmpv4Repr<'_>) -> Vec<u8> {
     let n = icmp.buffer_len();
     let repr = Ipv4Repr {
         src,
@@ -147,10 +147,10 @@ pub(crate) fn error_for(original: &[u8], ours: IpAddr, kind: IcmpError) -> Optio
             if dst.is_multicast() && kind == IcmpError::Unreachable {
                 return None;
             }
-            if let Ok((IpProtocol::ICMPV6, body)) = ip.upper_layer() {
-                if body.first().is_some_and(|t| *t < 128) {
-                    return None;
-                }
+            if let Ok((IpProtocol::ICMPV6, body)) = ip.upper_layer()
+                && body.first().is_some_and(|t| *t < 128)
+            {
+                return None;
             }
             let header = Ipv6Repr::parse(&ip).ok()?;
             let quote = icmpv6::truncate_quote(original);

@@ -27,7 +27,12 @@ pub(crate) fn is_solicited_node(a: Ipv6Addr) -> bool {
 }
 
 /// An IPv6 packet carrying `icmp` from `src` to `dst`, checksum filled.
-pub(crate) fn ipv6_icmp(src: Ipv6Addr, dst: Ipv6Addr, hop_limit: u8, icmp: &Icmpv6Repr) -> Option<Vec<u8>> {
+pub(crate) fn ipv6_icmp(
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    hop_limit: u8,
+    icmp: &Icmpv6Repr<'_>,
+) -> Option<Vec<u8>> {
     let n = icmp.buffer_len();
     let repr = Ipv6Repr {
         src_addr: src,
@@ -39,7 +44,8 @@ pub(crate) fn ipv6_icmp(src: Ipv6Addr, dst: Ipv6Addr, hop_limit: u8, icmp: &Icmp
         flow_label: 0,
     };
     let mut buf = vec![0u8; 40 + n];
-    repr.emit(&mut Ipv6Packet::new_unchecked(&mut buf[..])).ok()?;
+    repr.emit(&mut Ipv6Packet::new_unchecked(&mut buf[..]))
+        .ok()?;
     icmp.emit_with_checksum(src, dst, &mut buf[40..]).ok()?;
     Some(buf)
 }
@@ -58,7 +64,12 @@ fn lladdr_option(mac: MacAddr, target: bool) -> [u8; 8] {
 
 /// A Neighbor Solicitation for `target`. From the unspecified address (DAD)
 /// it carries no source link-layer option (RFC 4861 §7.2.2).
-pub(crate) fn neighbor_solicit(src: Ipv6Addr, dst: Ipv6Addr, target: Ipv6Addr, mac: MacAddr) -> Option<Vec<u8>> {
+pub(crate) fn neighbor_solicit(
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    target: Ipv6Addr,
+    mac: MacAddr,
+) -> Option<Vec<u8>> {
     let opt = lladdr_option(mac, false);
     let options = if src.is_unspecified() {
         NdpOptions::EMPTY
@@ -94,7 +105,10 @@ mod tests {
     fn solicited_node_per_rfc4291() {
         // RFC 4291 §2.7.1 example form: 4037::01:800:200E:8C6C -> FF02::1:FF0E:8C6C
         let a: Ipv6Addr = "4037::1:800:200e:8c6c".parse().unwrap();
-        assert_eq!(solicited_node(a), "ff02::1:ff0e:8c6c".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(
+            solicited_node(a),
+            "ff02::1:ff0e:8c6c".parse::<Ipv6Addr>().unwrap()
+        );
         assert!(is_solicited_node(solicited_node(a)));
         assert!(!is_solicited_node(ALL_NODES));
     }

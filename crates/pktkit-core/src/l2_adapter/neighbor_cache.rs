@@ -417,7 +417,14 @@ mod tests {
                 state: NeighborState::Stale
             })
         );
-        c.advertised(ip(2), Some(mac(3)), false, true, t + Duration::from_secs(1), &cfg);
+        c.advertised(
+            ip(2),
+            Some(mac(3)),
+            false,
+            true,
+            t + Duration::from_secs(1),
+            &cfg,
+        );
         assert_eq!(c.get(ip(2)).unwrap().mac, Some(mac(3)));
     }
 
@@ -429,7 +436,11 @@ mod tests {
         c.lookup_for_send(ip(1), t0, &cfg); // incomplete
         c.learn(ip(2), mac(2), t0 + Duration::from_secs(1), true);
         let l = c.learn(ip(3), mac(3), t0 + Duration::from_secs(2), true);
-        assert_eq!(l.evicted, Some(ip(2)), "a resolved entry goes before an incomplete one");
+        assert_eq!(
+            l.evicted,
+            Some(ip(2)),
+            "a resolved entry goes before an incomplete one"
+        );
         assert_eq!(c.len(), 2);
         assert!(c.get(ip(1)).is_some());
     }

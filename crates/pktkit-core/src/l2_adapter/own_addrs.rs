@@ -268,10 +268,7 @@ mod tests {
         ev.clear();
         a.tick(t0 + cfg.retrans_timer, &cfg, &mut ev);
         assert_eq!(ev, vec![AddrEvent::Announce(v6.addr())]);
-        assert_eq!(
-            a.source_for("fd00::9".parse().unwrap()),
-            Some(v6.addr())
-        );
+        assert_eq!(a.source_for("fd00::9".parse().unwrap()), Some(v6.addr()));
         assert_eq!(a.source_for("10.0.0.9".parse().unwrap()), Some(v4.addr()));
         assert!(a.is_broadcast("10.0.0.255".parse().unwrap()));
         assert!(!a.mark_duplicate(v6.addr()), "only tentative addresses");

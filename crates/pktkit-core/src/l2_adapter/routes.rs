@@ -152,16 +152,28 @@ mod tests {
         let mut own = OwnAddrs::default();
         let mut ev = Vec::new();
         own.set(
-            &["10.0.0.2/24".parse().unwrap(), "fd00::2/64".parse().unwrap()],
+            &[
+                "10.0.0.2/24".parse().unwrap(),
+                "fd00::2/64".parse().unwrap(),
+            ],
             now,
             &cfg,
             &mut ev,
         );
         let mut r = Routes::new(Some(Ipv4Addr::new(10, 0, 0, 1)), None);
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-        assert_eq!(r.next_hop(ip("10.0.0.7"), &own, now), NextHop::Neighbor(ip("10.0.0.7")));
-        assert_eq!(r.next_hop(ip("8.8.8.8"), &own, now), NextHop::Neighbor(ip("10.0.0.1")));
-        assert_eq!(r.next_hop(ip("10.0.0.255"), &own, now), NextHop::Mac(MacAddr::BROADCAST));
+        assert_eq!(
+            r.next_hop(ip("10.0.0.7"), &own, now),
+            NextHop::Neighbor(ip("10.0.0.7"))
+        );
+        assert_eq!(
+            r.next_hop(ip("8.8.8.8"), &own, now),
+            NextHop::Neighbor(ip("10.0.0.1"))
+        );
+        assert_eq!(
+            r.next_hop(ip("10.0.0.255"), &own, now),
+            NextHop::Mac(MacAddr::BROADCAST)
+        );
         assert_eq!(
             r.next_hop(ip("224.0.0.251"), &own, now),
             NextHop::Mac(MacAddr::new(0x01, 0x00, 0x5e, 0, 0, 0xfb))
