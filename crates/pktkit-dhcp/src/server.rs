@@ -580,11 +580,14 @@ impl Server {
                 }
                 None => {
                     self.stats.pool_exhausted += 1;
-                    tracing::warn!(
+                    // Logged at 1, 2, 4, 8, … so a flood cannot flood the log.
+                    if self.stats.pool_exhausted.is_power_of_two() {
+                        tracing::warn!(
                         pool_exhausted = self.stats.pool_exhausted,
                         client = ?mac,
                         "dhcp server: address pool exhausted, no offer"
-                    );
+                        );
+                    }
                 }
             },
             MessageType::Request => self.request(&r, &key, mac, now),
