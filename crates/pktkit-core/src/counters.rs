@@ -1,31 +1,122 @@
-//! Traffic counters: lock-free atomics on the data path, plain snapshots to print.
+//! Traffic counters: per-thread shards on the data path, plain snapshots to print.
 //!
 //! [`DeviceCounters`] counts what a device (or a hub port) received, sent and
-//! dropped; [`DropCounters`] counts drops per [`DropReason`]. Both are updated
-//! with relaxed atomics and read as a [`CounterSnapshot`] / [`DropSnapshot`],
-//! which implement `Display` for logs and `-` for rates. Not for histograms or
-//! per-flow accounting.
+//! dropped; [`DropCounters`] counts drops per [`DropReason`]. Both are read as
+//! a [`CounterSnapshot`] / [`DropSnapshot`], which implement `Display` for logs
+//! and `-` for rates. Not for histograms or per-flow accounting.
+//!
+//! `DeviceCounters` are sharded: each of the first `SHARDS` threads that
+//! count something owns one cache-line-sized shard (see `thread_shard`) and
+//! updates it with a plain relaxed load and store, no read-modify-write and no
+//! shared cache line; further threads share one more shard updated with
+//! `fetch_add`. A snapshot sums the shards.
 
+use std::cell::Cell;
 use std::fmt;
 use std::ops::Sub;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicU64, AtomicUsize, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
+};
 
 use crossbeam_utils::CachePadded;
 
-/// One direction's packet and byte counters.
-#[derive(Debug, Default)]
-struct Direction {
-    packets: AtomicU64,
-    bytes: AtomicU64,
-    dropped: AtomicU64,
+/// Threads that get a shard of their own; the rest share one.
+const SHARDS: usize = 8;
+const NO_SHARD: u8 = 0xfe;
+const UNCLAIMED: u8 = 0xff;
+
+/// Shards owned by live threads, one bit each.
+static CLAIMED: AtomicUsize = AtomicUsize::new(0);
+
+/// Gives a thread's shard back when the thread exits.
+struct ShardGuard(usize);
+
+impl Drop for ShardGuard {
+    fn drop(&mut self) {
+        // Anything counted later on this thread (other thread-local
+        // destructors) goes to the shared shard.
+        SHARD.with(|s| s.set(NO_SHARD));
+        // Release: the next owner's Acquire claim sees every value stored here.
+        CLAIMED.fetch_and(!(1 << self.0), Release);
+    }
 }
 
-/// Counters of one device or hub port. Receive and transmit sides sit on
-/// separate cache lines, so a receiving thread and a sending thread do not
-/// contend.
+thread_local! {
+    static SHARD: Cell<u8> = const { Cell::new(UNCLAIMED) };
+    static GUARD: Cell<Option<ShardGuard>> = const { Cell::new(None) };
+}
+
+/// The shard this thread owns exclusively, or `None` (use the shared one).
+/// Claimed on first use, released when the thread exits.
+#[inline]
+fn thread_shard() -> Option<usize> {
+    match SHARD.with(Cell::get) {
+        UNCLAIMED => claim_shard(),
+        NO_SHARD => None,
+        i => Some(i as usize),
+    }
+}
+
+#[cold]
+fn claim_shard() -> Option<usize> {
+    let mut cur = CLAIMED.load(Relaxed);
+    let got = loop {
+        let free = !cur & ((1 << SHARDS) - 1);
+        if free == 0 {
+            break None;
+        }
+        let bit = free.trailing_zeros() as usize;
+        match CLAIMED.compare_exchange_weak(cur, cur | 1 << bit, Acquire, Relaxed) {
+            Ok(_) => break Some(bit),
+            Err(now) => cur = now,
+        }
+    };
+    let Some(i) = got else {
+        SHARD.with(|s| s.set(NO_SHARD));
+        return None;
+    };
+    // If this thread's locals are already being torn down the guard cannot be
+    // registered: give the shard back at once and use the shared one.
+    if GUARD.try_with(|g| g.set(Some(ShardGuard(i)))).is_err() {
+        CLAIMED.fetch_and(!(1 << i), Release);
+        SHARD.with(|s| s.set(NO_SHARD));
+        return None;
+    }
+    SHARD.with(|s| s.set(i as u8));
+    Some(i)
+}
+
+/// One thread's share of a device's counters (one cache line).
+#[derive(Debug, Default)]
+struct Shard {
+    rx_packets: AtomicU64,
+    rx_bytes: AtomicU64,
+    rx_dropped: AtomicU64,
+    tx_packets: AtomicU64,
+    tx_bytes: AtomicU64,
+    tx_dropped: AtomicU64,
+    errors: AtomicU64,
+}
+
+/// Adds `n` to a counter only this thread writes: a load and a store.
+#[inline(always)]
+fn bump(a: &AtomicU64, n: u64) {
+    a.store(a.load(Relaxed).wrapping_add(n), Relaxed);
+}
+
+/// Counters of one device or hub port.
 ///
 /// "rx" is what the device received from its medium (and handed to its
 /// handler); "tx" is what was given to [`crate::L2Device::send`].
+///
+/// Updating costs no atomic read-modify-write and touches no cache line that
+/// another thread writes: each of the first 8 counting threads of the process
+/// owns a shard of every `DeviceCounters` (later threads share one more shard,
+/// updated with `fetch_add`). A [`snapshot`](Self::snapshot) sums the shards:
+/// it is exact once the counting threads have stopped and the reader is
+/// synchronised with them (joined them, received from them over a channel, or
+/// simply is the thread that counted); while traffic flows each value may lag
+/// by the updates still in flight, as with any set of relaxed counters.
 ///
 /// ```
 /// use pktkit_core::DeviceCounters;
@@ -39,9 +130,10 @@ struct Direction {
 /// ```
 #[derive(Debug, Default)]
 pub struct DeviceCounters {
-    rx: CachePadded<Direction>,
-    tx: CachePadded<Direction>,
-    errors: AtomicU64,
+    /// Shard `i` is written only by the thread owning shard `i`.
+    shards: [CachePadded<Shard>; SHARDS],
+    /// Written with `fetch_add` by threads without a shard.
+    shared: CachePadded<Shard>,
 }
 
 impl DeviceCounters {
@@ -50,49 +142,76 @@ impl DeviceCounters {
         Self::default()
     }
 
+    #[inline(always)]
+    fn add(&self, f: impl Fn(&Shard) -> &AtomicU64, n: u64) {
+        match thread_shard().and_then(|i| self.shards.get(i)) {
+            Some(s) => bump(f(s), n),
+            None => {
+                f(&self.shared).fetch_add(n, Relaxed);
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn add2(&self, f: impl Fn(&Shard) -> (&AtomicU64, &AtomicU64), n: u64) {
+        match thread_shard().and_then(|i| self.shards.get(i)) {
+            Some(s) => {
+                let (packets, bytes) = f(s);
+                bump(packets, 1);
+                bump(bytes, n);
+            }
+            None => {
+                let (packets, bytes) = f(&self.shared);
+                packets.fetch_add(1, Relaxed);
+                bytes.fetch_add(n, Relaxed);
+            }
+        }
+    }
+
     /// Counts a received packet of `len` bytes.
     #[inline]
     pub fn record_rx(&self, len: usize) {
-        self.rx.packets.fetch_add(1, Relaxed);
-        self.rx.bytes.fetch_add(len as u64, Relaxed);
+        self.add2(|s| (&s.rx_packets, &s.rx_bytes), len as u64);
     }
 
     /// Counts a sent packet of `len` bytes.
     #[inline]
     pub fn record_tx(&self, len: usize) {
-        self.tx.packets.fetch_add(1, Relaxed);
-        self.tx.bytes.fetch_add(len as u64, Relaxed);
+        self.add2(|s| (&s.tx_packets, &s.tx_bytes), len as u64);
     }
 
     /// Counts a received packet that was dropped.
     #[inline]
     pub fn record_rx_drop(&self) {
-        self.rx.dropped.fetch_add(1, Relaxed);
+        self.add(|s| &s.rx_dropped, 1);
     }
 
     /// Counts a packet to send that was dropped.
     #[inline]
     pub fn record_tx_drop(&self) {
-        self.tx.dropped.fetch_add(1, Relaxed);
+        self.add(|s| &s.tx_dropped, 1);
     }
 
     /// Counts an error (a failed send, a handler error).
     #[inline]
     pub fn record_error(&self) {
-        self.errors.fetch_add(1, Relaxed);
+        self.add(|s| &s.errors, 1);
     }
 
-    /// A copy of the current values (each read atomically, the set not as a whole).
+    /// The sums over all shards (each value read atomically per shard, the
+    /// set not as a whole; see the type's docs for when it is exact).
     pub fn snapshot(&self) -> CounterSnapshot {
-        CounterSnapshot {
-            rx_packets: self.rx.packets.load(Relaxed),
-            rx_bytes: self.rx.bytes.load(Relaxed),
-            rx_dropped: self.rx.dropped.load(Relaxed),
-            tx_packets: self.tx.packets.load(Relaxed),
-            tx_bytes: self.tx.bytes.load(Relaxed),
-            tx_dropped: self.tx.dropped.load(Relaxed),
-            errors: self.errors.load(Relaxed),
+        let mut c = CounterSnapshot::default();
+        for s in self.shards.iter().chain(std::iter::once(&self.shared)) {
+            c.rx_packets = c.rx_packets.wrapping_add(s.rx_packets.load(Relaxed));
+            c.rx_bytes = c.rx_bytes.wrapping_add(s.rx_bytes.load(Relaxed));
+            c.rx_dropped = c.rx_dropped.wrapping_add(s.rx_dropped.load(Relaxed));
+            c.tx_packets = c.tx_packets.wrapping_add(s.tx_packets.load(Relaxed));
+            c.tx_bytes = c.tx_bytes.wrapping_add(s.tx_bytes.load(Relaxed));
+            c.tx_dropped = c.tx_dropped.wrapping_add(s.tx_dropped.load(Relaxed));
+            c.errors = c.errors.wrapping_add(s.errors.load(Relaxed));
         }
+        c
     }
 }
 
@@ -312,6 +431,54 @@ mod tests {
         c.record_rx(10);
         let d = c.snapshot() - a;
         assert_eq!((d.rx_packets, d.rx_bytes, d.tx_packets), (1, 10, 0));
+    }
+
+    #[test]
+    fn shards_sum_exactly_across_many_threads() {
+        // More threads than shards, some of them short-lived so shards are
+        // handed over: the sums must be exact after the joins.
+        let c = std::sync::Arc::new(DeviceCounters::new());
+        c.record_rx(1);
+        let per = 10_000u64;
+        for round in 0..3 {
+            let hs: Vec<_> = (0..SHARDS as u64 + 4)
+                .map(|t| {
+                    let c = c.clone();
+                    std::thread::spawn(move || {
+                        for i in 0..per {
+                            c.record_rx((t + i) as usize % 7);
+                            c.record_tx(3);
+                            if i % 10 == round {
+                                c.record_tx_drop();
+                                c.record_rx_drop();
+                                c.record_error();
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for h in hs {
+                h.join().unwrap();
+            }
+        }
+        let threads = SHARDS as u64 + 4;
+        let rx_bytes: u64 = (0..threads)
+            .map(|t| (0..per).map(|i| (t + i) % 7).sum::<u64>())
+            .sum::<u64>()
+            * 3
+            + 1;
+        let s = c.snapshot();
+        assert_eq!(s.rx_packets, 3 * threads * per + 1);
+        assert_eq!(s.rx_bytes, rx_bytes);
+        assert_eq!(
+            (s.tx_packets, s.tx_bytes),
+            (3 * threads * per, 9 * threads * per)
+        );
+        let drops = 3 * threads * per / 10;
+        assert_eq!(
+            (s.tx_dropped, s.rx_dropped, s.errors),
+            (drops, drops, drops)
+        );
     }
 
     #[test]
