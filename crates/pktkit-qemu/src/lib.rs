@@ -54,6 +54,8 @@ mod config;
 pub mod dgram;
 mod endpoint;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod listener;
 mod port;
 pub mod stream;

@@ -276,7 +276,8 @@ struct Reader {
 }
 
 /// Why a stream reader stopped.
-enum End {
+#[derive(Debug)]
+pub(crate) enum End {
     Hangup,
     Error(io::Error),
     BadLength(usize),
@@ -318,41 +319,40 @@ impl Reader {
     }
 
     fn read_loop(&self, r: &mut impl Read) -> End {
-        let mut hdr = [0u8; 4];
-        let mut buf = vec![0u8; self.max_frame];
-        loop {
-            match read_full(r, &mut hdr) {
-                Ok(4) => {}
-                Ok(0) => return self.ended(End::Hangup),
-                Ok(_) => return End::Truncated { want: 4 },
-                Err(e) => return self.ended(End::Error(e)),
-            }
-            let len = u32::from_be_bytes(hdr) as usize;
-            if len == 0 || len > self.max_frame {
-                return End::BadLength(len);
-            }
-            match read_full(r, &mut buf[..len]) {
-                Ok(n) if n == len => {}
-                Ok(_) => return self.ended(End::Truncated { want: len }),
-                Err(e) => return self.ended(End::Error(e)),
-            }
-            // Frames that arrive before the port is attached stay queued
-            // (the stream is reliable: QEMU sent them once).
-            if !self.port.has_handler() && !self.port.wait_handler() {
-                return End::Closed;
-            }
-            if let Some(f) = self.port.admit(&buf[..len]) {
-                self.port.deliver(f);
-            }
-        }
+        read_frames(r, &self.port, self.max_frame)
     }
+}
 
-    /// A hang-up or error after our own close is just the close.
-    fn ended(&self, e: End) -> End {
-        if self.port.done.is_done() {
-            End::Closed
-        } else {
-            e
+/// Parses QEMU's stream framing from `r`, handing each frame that passes
+/// [`PortState::admit`] to the port, until the stream ends or breaks.
+pub(crate) fn read_frames(r: &mut impl Read, port: &PortState, max_frame: usize) -> End {
+    // A hang-up or error after our own close is just the close.
+    let ended = |e: End| if port.done.is_done() { End::Closed } else { e };
+    let mut hdr = [0u8; 4];
+    let mut buf = vec![0u8; max_frame];
+    loop {
+        match read_full(r, &mut hdr) {
+            Ok(4) => {}
+            Ok(0) => return ended(End::Hangup),
+            Ok(_) => return End::Truncated { want: 4 },
+            Err(e) => return ended(End::Error(e)),
+        }
+        let len = u32::from_be_bytes(hdr) as usize;
+        if len == 0 || len > max_frame {
+            return End::BadLength(len);
+        }
+        match read_full(r, &mut buf[..len]) {
+            Ok(n) if n == len => {}
+            Ok(_) => return ended(End::Truncated { want: len }),
+            Err(e) => return ended(End::Error(e)),
+        }
+        // Frames that arrive before the port is attached stay queued
+        // (the stream is reliable: QEMU sent them once).
+        if !port.has_handler() && !port.wait_handler() {
+            return End::Closed;
+        }
+        if let Some(f) = port.admit(&buf[..len]) {
+            port.deliver(f);
         }
     }
 }
