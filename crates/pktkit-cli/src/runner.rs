@@ -103,6 +103,22 @@ impl RunningSwitch {
     }
 }
 
+/// Refuses a runtime directory someone else owns or others can write to
+/// (`/tmp/pktkit-$UID` could have been made by another user first).
+fn check_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::symlink_metadata(dir).with_context(|| format!("reading {}", dir.display()))?;
+    let me = nix::unistd::getuid().as_raw();
+    anyhow::ensure!(
+        m.is_dir() && m.uid() == me && m.mode() & 0o022 == 0,
+        "{} is not a private directory of user {me} (owner {}, mode {:o})",
+        dir.display(),
+        m.uid(),
+        m.mode() & 0o7777
+    );
+    Ok(())
+}
+
 /// The MAC of a switch's gateway: locally administered, from the switch's index.
 fn gateway_mac(index: usize) -> MacAddr {
     MacAddr::new(0x02, 0x50, 0x4b, 0x00, (index >> 8) as u8, index as u8 + 1)
@@ -180,6 +196,9 @@ fn start_switch(
                 .mode(0o700)
                 .create(dir)
                 .with_context(|| format!("creating {}", dir.display()))?;
+            if dir == crate::config::runtime_dir() {
+                check_private_dir(dir)?;
+            }
         }
         let mut qcfg = QemuConfig::default().with_pin_mac(q.pin_mac);
         if let Some(n) = q.max_guests {

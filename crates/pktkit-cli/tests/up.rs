@@ -435,3 +435,23 @@ fn up_config_file_captures_the_switch_and_saves_leases() {
         "{saved}"
     );
 }
+
+/// A runtime directory others can write to is refused (someone could swap
+/// the socket under the user).
+#[test]
+fn up_refuses_a_shared_runtime_dir() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("up-shared");
+    let rt = dir.0.join("pktkit");
+    std::fs::create_dir(&rt).unwrap();
+    std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let out = pktkit()
+        .args(["up", "--exit-after", "5"])
+        .env("XDG_RUNTIME_DIR", &dir.0)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not a private directory"), "{err}");
+    assert!(!rt.join("lan.sock").exists());
+}
