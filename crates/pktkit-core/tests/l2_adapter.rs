@@ -1144,7 +1144,7 @@ fn malformed_and_random_frames_never_panic_and_are_counted() {
                 f[at] = rng.next() as u8;
             }
         }
-        if rng.next() % 4 == 0 {
+        if rng.next().is_multiple_of(4) {
             let cut = 14 + (rng.next() as usize) % (f.len() - 13);
             f.truncate(cut);
         }
