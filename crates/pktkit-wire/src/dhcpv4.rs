@@ -778,6 +778,9 @@ pub struct OtherOptions<'a>(OtherInner<'a>);
 #[derive(Clone, Copy)]
 enum OtherInner<'a> {
     List(&'a [DhcpOption<'a>]),
+    /// The only unknown option of a parsed message (the common case, kept
+    /// so emit need not walk the message again).
+    One(DhcpOption<'a>),
     Parsed(Areas<'a>),
 }
 
@@ -793,14 +796,18 @@ impl<'a> OtherOptions<'a> {
     }
     /// The option instances, in order.
     pub fn iter(&self) -> impl Iterator<Item = DhcpOption<'a>> + Clone + use<'a> {
-        let (l, p) = match self.0 {
-            OtherInner::List(l) => (Some(l), None),
-            OtherInner::Parsed(a) => (None, Some(a)),
+        let (l, o, p) = match self.0 {
+            OtherInner::List(l) => (Some(l), None, None),
+            OtherInner::One(o) => (None, Some(o), None),
+            OtherInner::Parsed(a) => (None, None, Some(a)),
         };
-        l.into_iter().flat_map(|l| l.iter().copied()).chain(
-            p.into_iter()
-                .flat_map(|a| a.iter().filter(|o| !is_typed(o.code))),
-        )
+        l.into_iter()
+            .flat_map(|l| l.iter().copied())
+            .chain(o)
+            .chain(
+                p.into_iter()
+                    .flat_map(|a| a.iter().filter(|o| !is_typed(o.code))),
+            )
     }
     /// The value of option `code` (all its instances concatenated), if present.
     pub fn find(&self, code: u8) -> Option<OptionData<'a>> {
@@ -809,6 +816,7 @@ impl<'a> OtherOptions<'a> {
                 .iter()
                 .find(|o| o.code == code)
                 .map(|o| OptionData::from_bytes(o.data)),
+            OtherInner::One(o) => (o.code == code).then(|| OptionData::from_bytes(o.data)),
             OtherInner::Parsed(areas) => {
                 let mut n = 0;
                 let mut len = 0;
@@ -1510,6 +1518,7 @@ impl<'a> DhcpRepr<'a> {
         };
         let mut acc = [empty; TYPED.len()];
         let mut unknown = 0usize;
+        let mut first_unknown = None;
         for i in 0..3 {
             for o in RawOptions::new(areas.area(i)) {
                 let o = o?;
@@ -1518,6 +1527,7 @@ impl<'a> DhcpRepr<'a> {
                 }
                 if o.code != opt::OVERLOAD && typed_slot(o.code).is_none() {
                     unknown += 1;
+                    first_unknown = Some(o);
                 }
                 if let Some(slot) = typed_slot(o.code) {
                     let a = &mut acc[slot];
@@ -1629,10 +1639,10 @@ impl<'a> DhcpRepr<'a> {
             relay_agent_info: data(opt::RELAY_AGENT_INFO),
             domain_search,
             classless_routes,
-            other: if unknown == 0 {
-                OtherOptions::none()
-            } else {
-                OtherOptions(OtherInner::Parsed(areas))
+            other: match (unknown, first_unknown) {
+                (1, Some(o)) => OtherOptions(OtherInner::One(o)),
+                (0, _) => OtherOptions::none(),
+                _ => OtherOptions(OtherInner::Parsed(areas)),
             },
         })
     }
