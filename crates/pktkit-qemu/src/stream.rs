@@ -546,15 +546,22 @@ impl StreamListener {
             if !ready || self.closed.load(Ordering::Acquire) {
                 continue;
             }
-            let (sock, peer) = match &self.sock {
-                ListenSock::Unix(l, p) => {
-                    let (s, _) = l.accept()?;
-                    (Sock::Unix(s), format!("unix:{}", p.display()))
+            let accepted = match &self.sock {
+                ListenSock::Unix(l, p) => l
+                    .accept()
+                    .map(|(s, _)| (Sock::Unix(s), format!("unix:{}", p.display()))),
+                ListenSock::Tcp(l) => l.accept().map(|(s, a)| (Sock::Tcp(s), format!("tcp:{a}"))),
+            };
+            let (sock, peer) = match accepted {
+                Ok(a) => a,
+                // Out of descriptors or memory: a condition that passes (guests
+                // leave), not a reason to stop serving.
+                Err(e) if is_resource_shortage(&e) => {
+                    tracing::warn!(endpoint = %self.endpoint, error = %e, "qemu: cannot accept a guest now; retrying");
+                    std::thread::sleep(Duration::from_millis(100));
+                    continue;
                 }
-                ListenSock::Tcp(l) => {
-                    let (s, a) = l.accept()?;
-                    (Sock::Tcp(s), format!("tcp:{a}"))
-                }
+                Err(e) => return Err(e),
             };
             let active = self.counters.active.fetch_add(1, Ordering::Relaxed);
             let slot = ActiveSlot(self.counters.clone());
@@ -610,6 +617,14 @@ impl Drop for StreamListener {
             self.remove_file();
         }
     }
+}
+
+fn is_resource_shortage(e: &io::Error) -> bool {
+    use nix::errno::Errno;
+    matches!(
+        e.raw_os_error().map(Errno::from_raw),
+        Some(Errno::EMFILE | Errno::ENFILE | Errno::ENOBUFS | Errno::ENOMEM)
+    )
 }
 
 /// Removes a socket file nobody answers at; refuses if someone does, or if
