@@ -3,7 +3,9 @@
 //! our adapter (gateway mode) on the TAP has 10.88.0.2 and fd00:88::2. The
 //! kernel's `ping` and `ping -6` reach us (so it resolved us with ARP and NDP,
 //! and we passed DAD), and we ping the kernel back through the adapter's IP
-//! side and see its replies arrive at our L3 handler.
+//! side and see its replies arrive at our L3 handler. Then we claim the
+//! kernel's own IPv6 address: the kernel defends it and our DAD marks it
+//! duplicate.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::{Arc, Mutex};
@@ -210,5 +212,29 @@ fn kernel_and_adapter_ping_each_other_over_arp_and_ndp() {
     }
     assert_eq!(adapter.stats().resolution_failures, 0);
     drop(r);
+
+    // DAD against the kernel: claiming the kernel's own address makes it
+    // defend it (an NA to all-nodes), and the address ends up DUPLICATE.
+    let taken = IpPrefix::v6(KERNEL6, 64).unwrap();
+    let mut addrs = adapter.addrs();
+    addrs.push(taken);
+    adapter.set_addrs(&addrs).unwrap();
+    wait_for("DAD to settle on the kernel's address", || {
+        adapter
+            .address_states()
+            .iter()
+            .any(|(p, s)| *p == taken && *s != AddrState::Tentative)
+    });
+    let state = adapter
+        .address_states()
+        .into_iter()
+        .find(|(p, _)| *p == taken);
+    assert_eq!(state, Some((taken, AddrState::Duplicate)));
+    assert_eq!(adapter.stats().dad_failures, 1);
+    // Our other addresses are untouched and still answer.
+    let out = ns
+        .run(&["ping", "-6", "-c", "1", "-W", "2", &OURS6.to_string()])
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 received"));
     adapter.close().unwrap();
 }

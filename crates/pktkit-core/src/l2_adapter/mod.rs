@@ -452,7 +452,7 @@ impl L2Adapter {
             }
             return;
         }
-        if st.addrs.state(dst).is_some() {
+        if st.addrs.is_usable(dst) {
             out.up.push(packet.to_vec()); // to ourselves
             return;
         }
@@ -692,14 +692,15 @@ impl L2Adapter {
                 let tlla = options.target_lladdr().and_then(mac_of);
                 match st.addrs.state(t) {
                     Some(AddrState::Tentative) => return self.dad_failed(st, t),
-                    Some(_) => {
+                    Some(AddrState::Preferred) => {
                         if tlla.is_some_and(|m| m != self.mac) {
                             inc(&self.stats.address_conflicts);
                             tracing::warn!(ip = %target, "another host advertises our address");
                         }
                         return;
                     }
-                    None => {}
+                    // A duplicate of ours belongs to the other host: learn it.
+                    Some(AddrState::Duplicate) | None => {}
                 }
                 let l = st.cache.advertised(
                     t,
