@@ -201,12 +201,17 @@ fn fmt(sh: &Shell) -> Result<()> {
 }
 
 fn clippy(sh: &Shell) -> Result<()> {
-    cmd!(sh, "cargo clippy --workspace --all-targets -- -D warnings").run()?;
+    cmd!(
+        sh,
+        "cargo clippy --workspace --all-targets --keep-going -- -D warnings"
+    )
+    .run()?;
     Ok(())
 }
 
 fn test(sh: &Shell) -> Result<()> {
-    let mut test = cmd!(sh, "cargo test --workspace");
+    // --no-fail-fast: one run reports every failing test binary, not just the first.
+    let mut test = cmd!(sh, "cargo test --workspace --no-fail-fast");
     if install::is_root() {
         // Root can run the privileged tests, so none of them may skip.
         test = test.env("PKTKIT_REQUIRE_PRIVILEGED", "1");
@@ -216,7 +221,7 @@ fn test(sh: &Shell) -> Result<()> {
 }
 
 fn doc(sh: &Shell) -> Result<()> {
-    cmd!(sh, "cargo doc --workspace --no-deps")
+    cmd!(sh, "cargo doc --workspace --no-deps --keep-going")
         .env("RUSTDOCFLAGS", "-D warnings")
         .run()?;
     Ok(())

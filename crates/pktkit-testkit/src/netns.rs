@@ -130,7 +130,8 @@ impl Netns {
 impl Drop for Netns {
     fn drop(&mut self) {
         if let Ok(pids) = self.pids() {
-            for pid in pids {
+            // Never ourselves: a thread of the test may have entered the namespace.
+            for pid in pids.into_iter().filter(|&pid| pid != std::process::id()) {
                 if let Ok(pid) = i32::try_from(pid) {
                     let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
                 }
