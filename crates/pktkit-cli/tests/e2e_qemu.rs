@@ -270,3 +270,101 @@ fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     }
     f()
 }
+
+/// The guest on its own, without `pktkit up`: on a raw unix stream socket
+/// QEMU sends 4-byte big-endian length-prefixed frames, and the first DHCP
+/// frame the guest's `udhcpc` sends is a broadcast DHCPDISCOVER from its MAC.
+#[test]
+fn guest_broadcasts_dhcpdiscover_over_a_raw_stream_socket() {
+    use std::io::Read;
+    use std::os::unix::net::UnixListener;
+
+    use pktkit_wire::dhcpv4::{DhcpPacket, DhcpRepr, MessageType, OpCode};
+    use pktkit_wire::ethernet::EthernetFrame;
+    use pktkit_wire::ipv4::Ipv4Packet;
+    use pktkit_wire::udp::UdpPacket;
+    use pktkit_wire::{EtherType, IpProtocol, MacAddr};
+
+    if !require_tool("qemu-system-x86_64") {
+        return;
+    }
+    let Some(img) = GuestImage::require() else {
+        return;
+    };
+    let dir = TempDir(std::env::temp_dir().join(format!("pktkit-e2e-raw-{}", std::process::id())));
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let path = dir.0.join("raw.sock");
+    let listener = UnixListener::bind(&path).unwrap();
+    let mac = "52:54:00:e2:e0:0d";
+    let netdev = format!(
+        "stream,id=n0,server=off,addr.type=unix,addr.path={}",
+        path.display()
+    );
+    let guest = boot(&img, &netdev, mac, GuestParams::default());
+
+    listener.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut conn = loop {
+        match listener.accept() {
+            Ok((c, _)) => break c,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(
+                    Instant::now() < deadline,
+                    "QEMU did not connect:\n{}",
+                    guest.console()
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    };
+    conn.set_nonblocking(false).unwrap();
+    conn.set_read_timeout(Some(LEASE_TIMEOUT)).unwrap();
+
+    let want: MacAddr = mac.parse().unwrap();
+    let mut frames = 0;
+    let discover = loop {
+        let mut len = [0u8; 4];
+        conn.read_exact(&mut len).unwrap_or_else(|e| {
+            panic!(
+                "reading a frame length after {frames} frames: {e}\n{}",
+                guest.console()
+            )
+        });
+        let mut frame = vec![0u8; u32::from_be_bytes(len) as usize];
+        conn.read_exact(&mut frame).unwrap();
+        frames += 1;
+        let Ok(eth) = EthernetFrame::new_checked(&frame[..]) else {
+            continue;
+        };
+        if eth.ethertype() != EtherType::IPV4 {
+            continue;
+        }
+        assert_eq!(
+            eth.src_addr(),
+            want,
+            "frame {frames} not from the guest's MAC"
+        );
+        let ip = Ipv4Packet::new_checked(eth.payload()).unwrap();
+        if ip.protocol() != IpProtocol::UDP {
+            continue;
+        }
+        let udp = UdpPacket::new_checked(ip.payload()).unwrap();
+        if udp.dst_port() != 67 {
+            continue;
+        }
+        assert_eq!(ip.src_addr(), Ipv4Addr::UNSPECIFIED);
+        assert_eq!(ip.dst_addr(), Ipv4Addr::BROADCAST);
+        break udp.payload().to_vec();
+    };
+    let packet = DhcpPacket::new_checked(&discover[..]).unwrap();
+    let repr = DhcpRepr::parse(&packet).unwrap();
+    assert_eq!(repr.op, OpCode::Request);
+    assert_eq!(repr.message_type, MessageType::Discover);
+    assert_eq!(repr.chaddr[..6], want.octets());
+    drop(guest);
+    eprintln!(
+        "guest sent DHCPDISCOVER (xid {:#x}) as frame {frames}",
+        repr.xid
+    );
+}
