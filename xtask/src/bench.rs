@@ -64,11 +64,11 @@ pub(crate) fn read_results(criterion_dir: &Path, since: SystemTime) -> Result<Ve
         let group = benchmark["group_id"]
             .as_str()
             .with_context(|| format!("{}: no group_id", new_dir.display()))?;
-        let mut case = group.to_owned();
-        if let Some(value) = benchmark["value_str"].as_str() {
-            case = format!("{case}/{value}");
-        }
-        let implementation = benchmark["function_id"].as_str().unwrap_or(OURS).to_owned();
+        let (case, implementation) = case_and_implementation(
+            group,
+            benchmark["function_id"].as_str(),
+            benchmark["value_str"].as_str(),
+        );
         let median_ns = estimates["median"]["point_estimate"]
             .as_f64()
             .with_context(|| format!("{}: no median estimate", estimates_path.display()))?;
@@ -79,6 +79,23 @@ pub(crate) fn read_results(criterion_dir: &Path, since: SystemTime) -> Result<Ve
         });
     }
     Ok(results)
+}
+
+/// Splits criterion's ids into (case, implementation):
+/// `bench_function("smoltcp")` gives a function id, `BenchmarkId::from_parameter("smoltcp")`
+/// only a value, and `BenchmarkId::new("smoltcp", 1500)` both (the value then
+/// belongs to the case). A bare `bench_function` outside a group is ours.
+fn case_and_implementation(
+    group: &str,
+    function: Option<&str>,
+    value: Option<&str>,
+) -> (String, String) {
+    match (function, value) {
+        (Some(function), Some(value)) => (format!("{group}/{value}"), function.to_owned()),
+        (Some(function), None) => (group.to_owned(), function.to_owned()),
+        (None, Some(value)) => (group.to_owned(), value.to_owned()),
+        (None, None) => (group.to_owned(), OURS.to_owned()),
+    }
 }
 
 /// Every `new/` folder below `dir` that has a `benchmark.json`.
@@ -236,8 +253,9 @@ mod tests {
         fake.add("checksum/1500", Some("pktkit"), None, 100.0);
         fake.add("checksum/1500", Some("smoltcp"), None, 250.0);
         fake.add("checksum/1500", Some("memcpy"), None, 50.0);
-        fake.add("checksum/64", Some("pktkit"), None, 8.0);
-        fake.add("checksum/64", Some("smoltcp"), None, 12.0);
+        // BenchmarkId::from_parameter("pktkit"): no function id, the value names the implementation.
+        fake.add("checksum/64", None, Some("pktkit"), 8.0);
+        fake.add("checksum/64", None, Some("smoltcp"), 12.0);
         // BenchmarkId::new("pktkit", 128) inside group "l2hub/unicast".
         fake.add("l2hub/unicast", Some("pktkit"), Some("128"), 1500.0);
 
