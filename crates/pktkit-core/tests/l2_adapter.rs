@@ -1007,7 +1007,32 @@ fn router_advertisement_gives_default_router_and_prefix() {
         dad_transmits: 0,
         ..L2AdapterConfig::default()
     });
-    rig.take_wire();
+    // A host solicits routers from its link-local address.
+    let wire = rig.take_wire();
+    let ll_self = v6("fe80::ff:fe00:2"); // EUI-64 of 02:00:00:00:00:02
+    let rs: Vec<_> = wire
+        .iter()
+        .filter(|f| {
+            let s = SlicedPacket::from_ethernet(f).unwrap();
+            matches!(&s.transport, Some(TransportSlice::Icmpv6(i))
+                if i.icmp_type() == etherparse::Icmpv6Type::RouterSolicitation)
+        })
+        .collect();
+    assert_eq!(rs.len(), 1);
+    let (dst_mac, src, dst, hop, body) = parse_icmpv6(rs[0]).unwrap();
+    assert_eq!(
+        (dst_mac, src, dst, hop),
+        (
+            MacAddr::new(0x33, 0x33, 0, 0, 0, 2),
+            ll_self,
+            v6("ff02::2"),
+            255
+        )
+    );
+    assert_eq!(
+        ndp_of(&body).options().source_lladdr(),
+        Some(&OUR_MAC.0[..])
+    );
     let mut opts = [0u8; 40];
     NdpOption::SourceLinkLayerAddr(&PEER_MAC.0)
         .emit(&mut opts[..8])

@@ -98,7 +98,13 @@ struct Outbox {
 /// * learns the default router and on-link prefixes from Router
 ///   Advertisements; uses the configured gateways for off-link destinations;
 ///   maps multicast and broadcast destinations to their MACs;
-/// * in gateway mode, answers ICMP and ICMPv6 echo requests to its own addresses.
+/// * in gateway mode, answers ICMP and ICMPv6 echo requests to its own
+///   addresses; otherwise (a host) sends a Router Solicitation once its
+///   link-local address is usable.
+///
+/// Every IP packet in a frame for our MAC (or a broadcast / multicast frame)
+/// goes to the IP side, also when its destination is not one of our addresses:
+/// a router port needs exactly those.
 ///
 /// Timers (retransmissions, reachability, DAD) advance when
 /// [`L2Adapter::tick`] is called, reading the injected [`Clock`]; a program
@@ -333,6 +339,14 @@ impl L2Adapter {
                         self.emit_ip(MacAddr::from_ipv6_multicast(ndp::ALL_NODES), &na, out);
                         inc(&self.stats.neighbor_adverts_sent);
                         inc(&self.stats.announcements_sent);
+                    }
+                    // RFC 4861 §6.3.7: a host asks for routers once it can speak.
+                    if is_link_local(ip)
+                        && !self.cfg.gateway_mode
+                        && let Some(rs) = ndp::router_solicit(ip, self.mac)
+                    {
+                        self.emit_ip(MacAddr::from_ipv6_multicast(ndp::ALL_ROUTERS), &rs, out);
+                        inc(&self.stats.router_solicits_sent);
                     }
                 }
                 AddrEvent::DadProbe(ip) => {

@@ -13,6 +13,9 @@ use pktkit_wire::{IpProtocol, MacAddr};
 /// All-nodes multicast, `ff02::1`.
 pub(crate) const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
 
+/// All-routers multicast, `ff02::2`.
+pub(crate) const ALL_ROUTERS: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2);
+
 /// The solicited-node multicast address of `a` (RFC 4291 §2.7.1).
 pub(crate) fn solicited_node(a: Ipv6Addr) -> Ipv6Addr {
     let o = a.octets();
@@ -78,6 +81,15 @@ pub(crate) fn neighbor_solicit(
     };
     let ns = Icmpv6Repr::Ndp(NdpRepr::NeighborSolicit { target, options });
     ipv6_icmp(src, dst, 255, &ns)
+}
+
+/// A Router Solicitation from `src` to all routers, with our link-layer address.
+pub(crate) fn router_solicit(src: Ipv6Addr, mac: MacAddr) -> Option<Vec<u8>> {
+    let opt = lladdr_option(mac, false);
+    let rs = Icmpv6Repr::Ndp(NdpRepr::RouterSolicit {
+        options: NdpOptions::parse(&opt).ok()?,
+    });
+    ipv6_icmp(src, ALL_ROUTERS, 255, &rs)
 }
 
 /// A Neighbor Advertisement of `target` at `mac`, from `target` to `dst`.

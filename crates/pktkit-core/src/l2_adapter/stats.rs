@@ -56,6 +56,8 @@ stats! {
     address_conflicts,
     /// IPv6 addresses found duplicate by DAD.
     dad_failures,
+    /// Router Solicitations sent (once the link-local address is usable, hosts only).
+    router_solicits_sent,
     /// Router Advertisements taken in.
     router_adverts,
 }
