@@ -27,6 +27,9 @@ pub(crate) const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("netcat-openbsd", "nc"),
     ("procps", "ps"),
     ("clang", "clang"),
+    // The QEMU test guest's unit tests check its initramfs and busybox with these.
+    ("cpio", "cpio"),
+    ("file", "file"),
 ];
 
 /// Cargo subcommands the tasks run, as (crate, subcommand).
