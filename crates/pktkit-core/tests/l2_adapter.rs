@@ -1180,3 +1180,75 @@ fn malformed_and_random_frames_never_panic_and_are_counted() {
     assert!(rig.adapter.stats().malformed > 1000);
     assert!(rig.adapter.neighbor_count() <= L2AdapterConfig::default().max_neighbors);
 }
+
+#[test]
+fn concurrent_senders_with_a_peer_answering_inside_the_send_call() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{OnceLock, Weak};
+    // The peer answers ARP from inside its handler, i.e. inside the adapter's own
+    // `send` on the wire: the adapter must not hold its lock there.
+    let (ours, peer) = PipeL2::pair(MacAddr::new(2, 0, 0, 0, 0, 0xee), PEER_MAC);
+    let peer = Arc::new(peer);
+    let me: Arc<OnceLock<Weak<PipeL2>>> = Arc::new(OnceLock::new());
+    me.set(Arc::downgrade(&peer)).unwrap();
+    let ip_frames = Arc::new(AtomicU64::new(0));
+    let (m, n) = (me.clone(), ip_frames.clone());
+    peer.set_handler(Arc::new(move |f: &Frame| {
+        if f.ethertype() == EtherType::IPV4 {
+            n.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        let Ok(a) = ArpRepr::parse(&ArpPacket::new_checked(f.payload()).unwrap()) else {
+            return Ok(());
+        };
+        if a.op == ArpOperation::Request && !a.is_gratuitous() {
+            let mac = MacAddr::new(2, 1, 0, 0, 0, a.tpa.octets()[3]);
+            if let Some(p) = m.get().and_then(Weak::upgrade) {
+                p.send(Frame::parse(&arp_frame(OUR_MAC, a.reply(mac).unwrap())).unwrap())?;
+            }
+        }
+        Ok(())
+    }));
+    let clock = ManualClock::new();
+    let adapter = L2Adapter::new(
+        Arc::new(ours),
+        L2AdapterConfig {
+            mac: Some(OUR_MAC),
+            addrs: vec![IpPrefix::v4(OUR4, 24).unwrap()],
+            link_local: false,
+            ..L2AdapterConfig::default()
+        },
+        Arc::new(clock.clone()),
+    );
+    const THREADS: u64 = 4;
+    const PER_THREAD: u64 = 2000;
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let adapter = &adapter;
+            s.spawn(move || {
+                for i in 0..PER_THREAD {
+                    let dst = Ipv4Addr::new(10, 0, 0, 10 + ((i + t) % 50) as u8);
+                    adapter
+                        .send(Packet::parse(&udp4(OUR4, dst, &i.to_be_bytes())).unwrap())
+                        .unwrap();
+                }
+            });
+        }
+        s.spawn(|| {
+            for _ in 0..200 {
+                adapter.tick();
+                std::thread::yield_now();
+            }
+        });
+    });
+    assert_eq!(ip_frames.load(Ordering::Relaxed), THREADS * PER_THREAD);
+    assert_eq!(adapter.pending_count(), 0);
+    let n = adapter.neighbors();
+    assert_eq!(n.len(), 50);
+    for (ip, nb) in n {
+        let IpAddr::V4(v4) = ip else { unreachable!() };
+        assert_eq!(nb.mac, Some(MacAddr::new(2, 1, 0, 0, 0, v4.octets()[3])));
+        assert_eq!(nb.state, NeighborState::Reachable);
+    }
+    assert_eq!(adapter.stats().resolved, 50);
+}
