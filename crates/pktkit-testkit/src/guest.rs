@@ -15,6 +15,7 @@
 //! `/init` script and a `udhcpc` script.
 //!
 //! Console markers (one line each):
+//! * `PKTKIT-BOOTED` once the modules are loaded and `eth0` is up,
 //! * `PKTKIT-LEASE ip=A mask=M router=R` when `udhcpc` got a lease,
 //! * `PKTKIT-NOLEASE` when it did not,
 //! * `PKTKIT-PING T ok|fail` per ping target,
@@ -135,7 +136,9 @@ impl GuestImage {
             ));
         }
         fs::create_dir_all(&dir)?;
-        let work = dir.join("work");
+        // Per process, so that two test binaries building at once do not collide;
+        // the final renames are atomic, the last one wins with identical files.
+        let work = dir.join(format!("work-{}", std::process::id()));
         let _ = fs::remove_dir_all(&work);
         fs::create_dir_all(&work)?;
         let result = build_into(&work, &busybox, &img);
@@ -243,10 +246,10 @@ fn build_into(work: &Path, busybox: &[u8], img: &GuestImage) -> io::Result<()> {
     cpio.entry("TRAILER!!!", 0, b"", (0, 0));
 
     // Write then rename, so a half-built image is never taken for a cached one.
-    let tmp_initrd = img.initrd.with_extension("tmp");
+    let (tmp_kernel, tmp_initrd) = (work.join("vmlinuz"), work.join("initrd.cpio"));
     fs::write(&tmp_initrd, &cpio.data)?;
-    fs::copy(&vmlinuz, img.kernel.with_extension("tmp"))?;
-    fs::rename(img.kernel.with_extension("tmp"), &img.kernel)?;
+    fs::copy(&vmlinuz, &tmp_kernel)?;
+    fs::rename(&tmp_kernel, &img.kernel)?;
     fs::rename(&tmp_initrd, &img.initrd)?;
     Ok(())
 }
