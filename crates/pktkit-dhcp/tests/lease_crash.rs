@@ -35,11 +35,21 @@ fn lease_storm_child() {
     }
 }
 
+/// Removes the test's directory, also when an assertion fails.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[test]
 fn killed_writer_never_leaves_a_corrupt_file() {
-    let dir = std::env::temp_dir().join(format!("pktkit-dhcp-crash-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("leases");
+    let dir =
+        TempDir(std::env::temp_dir().join(format!("pktkit-dhcp-crash-{}", std::process::id())));
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let path = dir.0.join("leases");
     let exe = std::env::current_exe().unwrap();
     let mut last = 0;
     for round in 0..8u64 {
@@ -66,5 +76,4 @@ fn killed_writer_never_leaves_a_corrupt_file() {
         last = g;
     }
     assert!(last > 1);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
