@@ -23,7 +23,7 @@ const OURS: &str = "pktkit";
 
 pub(crate) fn run(sh: &Shell, args: &[String]) -> Result<()> {
     let started = SystemTime::now();
-    cmd!(sh, "cargo bench -p pktkit-benches -- {args...}").run()?;
+    cmd!(sh, "cargo bench -p pktkit-benches --benches -- {args...}").run()?;
     let results = read_results(&crate::target_dir().join("criterion"), started)?;
     if results.is_empty() {
         println!("bench: no criterion results were written by this run");
