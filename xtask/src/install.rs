@@ -22,6 +22,8 @@ pub(crate) const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("isc-dhcp-client", "dhclient"),
     ("iperf3", "iperf3"),
     ("iproute2", "ip"),
+    // `ping` is not on a fresh machine; the TAP and L2Adapter tests run the kernel's ping.
+    ("iputils-ping", "ping"),
     ("busybox-static", "busybox"),
     ("socat", "socat"),
     ("netcat-openbsd", "nc"),
