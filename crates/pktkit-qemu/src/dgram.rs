@@ -147,7 +147,12 @@ impl DSock {
 /// One guest's state, shared by its device and the socket's reader.
 struct Peer {
     port: Arc<PortState>,
+    /// Frames received before the port had a handler, delivered in order by
+    /// [`Peer::set_handler`].
     pending: Mutex<Vec<Vec<u8>>>,
+    /// Set (under `pending`'s lock) once the held frames have been delivered;
+    /// until then every frame goes through `pending`, so none overtakes them.
+    ready: AtomicBool,
     _slot: Option<ActiveSlot>,
 }
 
@@ -157,9 +162,9 @@ impl Peer {
         let Some(f) = self.port.admit(bytes) else {
             return;
         };
-        if !self.port.has_handler() {
+        if !self.ready.load(Ordering::Acquire) {
             let mut p = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            if !self.port.has_handler() {
+            if !self.ready.load(Ordering::Acquire) {
                 if p.len() < PENDING_LIMIT {
                     p.push(bytes.to_vec());
                 } else {
@@ -172,16 +177,17 @@ impl Peer {
     }
 
     fn set_handler(&self, h: L2Handler) {
-        let held = {
-            let mut p = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            self.port.set_handler(h);
-            std::mem::take(&mut *p)
-        };
-        for b in held {
+        // The held frames are delivered under the lock and only then is the
+        // fast path opened: a frame the reader receives meanwhile waits on the
+        // lock, so the guest's frames keep their order.
+        let mut p = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        self.port.set_handler(h);
+        for b in std::mem::take(&mut *p) {
             if let Ok(f) = Frame::parse(&b) {
                 self.port.deliver(f);
             }
         }
+        self.ready.store(true, Ordering::Release);
     }
 }
 
@@ -258,6 +264,7 @@ impl DgramDevice {
         let peer = Arc::new(Peer {
             port: PortState::new(remote_addr.to_string(), cfg.pin_mac),
             pending: Mutex::new(Vec::new()),
+            ready: AtomicBool::new(false),
             _slot: None,
         });
         let dev = Arc::new(DgramDevice {
@@ -474,6 +481,7 @@ impl Reader {
         let peer = Arc::new(Peer {
             port: PortState::new(format!("{from}#{n}"), self.socket.cfg.pin_mac),
             pending: Mutex::new(Vec::new()),
+            ready: AtomicBool::new(false),
             _slot: Some(ActiveSlot(counters.clone())),
         });
         if too_long {
