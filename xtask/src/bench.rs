@@ -23,14 +23,19 @@ const OURS: &str = "pktkit";
 
 pub(crate) fn run(sh: &Shell, args: &[String]) -> Result<()> {
     let started = SystemTime::now();
-    cmd!(sh, "cargo bench -p pktkit-benches --benches -- {args...}").run()?;
+    // --no-fail-fast: one broken bench binary must not hide the others' results.
+    let ran = cmd!(
+        sh,
+        "cargo bench -p pktkit-benches --benches --no-fail-fast -- {args...}"
+    )
+    .run();
     let results = read_results(&crate::target_dir().join("criterion"), started)?;
     if results.is_empty() {
         println!("bench: no criterion results were written by this run");
-        return Ok(());
+    } else {
+        print!("{}", tables(&results));
     }
-    print!("{}", tables(&results));
-    Ok(())
+    ran.context("some benches failed (results above are from those that ran)")
 }
 
 /// One measured case: `case` (criterion group, plus the value if any),
