@@ -160,7 +160,9 @@ pub(crate) fn tables(results: &[Measurement]) -> String {
             rule.push_str("---:|");
         }
         out.push_str(&format!("{header}\n{rule}\n"));
-        for (case, imps) in cases {
+        let mut rows: Vec<_> = cases.iter().collect();
+        rows.sort_by_key(|(case, _)| natural_key(case));
+        for (case, imps) in rows {
             let ours = imps.get(OURS).copied();
             let mut row = format!("| {case} | {} |", ours.map_or("-".to_owned(), format_ns));
             for peer in &peers {
@@ -180,6 +182,17 @@ pub(crate) fn tables(results: &[Measurement]) -> String {
         }
     }
     out
+}
+
+/// Sort key that orders `checksum/64` before `checksum/1500`: numeric path
+/// segments compare as numbers, others as text.
+fn natural_key(case: &str) -> Vec<(u64, String)> {
+    case.split('/')
+        .map(|part| match part.parse::<u64>() {
+            Ok(n) => (n, String::new()),
+            Err(_) => (u64::MAX, part.to_owned()),
+        })
+        .collect()
 }
 
 /// A duration in ns with a readable unit and three significant digits.
@@ -291,6 +304,11 @@ mod tests {
             table.contains("| checksum/64 | 8.00 ns | - | 12.0 ns | - | 1.50 |"),
             "{table}"
         );
+        let (small, large) = (
+            table.find("| checksum/64 ").unwrap(),
+            table.find("| checksum/1500 ").unwrap(),
+        );
+        assert!(small < large, "rows in numeric order: {table}");
         assert!(table.contains("### l2hub "), "{table}");
         assert!(table.contains("| l2hub/unicast/128 | 1.50 µs |"), "{table}");
     }
