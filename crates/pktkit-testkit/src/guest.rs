@@ -25,6 +25,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::{ChildGuard, require_tool, strict_mode, workspace_root};
@@ -126,6 +127,14 @@ impl GuestImage {
             kernel: dir.join("vmlinuz"),
             initrd: dir.join("initrd.cpio"),
         };
+        if !force && img.kernel.is_file() && img.initrd.is_file() {
+            return Ok(img);
+        }
+        // Tests run as threads of one process: one builds, the others wait and
+        // then find the image (two builds at once would share the work folder
+        // below and both take apt's lock).
+        static BUILDING: Mutex<()> = Mutex::new(());
+        let _one_at_a_time = BUILDING.lock().unwrap_or_else(PoisonError::into_inner);
         if !force && img.kernel.is_file() && img.initrd.is_file() {
             return Ok(img);
         }
