@@ -3,7 +3,8 @@
 //! Each switch is an [`L2Hub`] with, as ports: a [`Gateway`] (pktkit-core's
 //! `L2Adapter` in gateway mode answering ARP and ping for the gateway
 //! address, beside the DHCP server from pktkit-dhcp),
-//! the TAPs, and every QEMU guest accepted by the switch's pktkit-qemu
+//! the TAPs (set link up, given no address: the host side configures
+//! them, e.g. with a DHCP client), and every QEMU guest accepted by the switch's pktkit-qemu
 //! listeners (each served with [`serve_with_done`], so a guest that goes away
 //! leaves the switch). A status line is printed periodically; when `stop`
 //! fires, the listeners close (their socket files are removed), every port
@@ -184,6 +185,17 @@ fn start_switch(
         let tap = pktkit_tuntap::TapBuilder::new(name)
             .open()
             .with_context(|| format!("switch {}: opening TAP {name}", s.name))?;
+        // Up, but without an address: the host side configures it (by hand
+        // or with a DHCP client talking to this switch's server).
+        tap.ifindex()
+            .and_then(|idx| pktkit_tuntap::Netlink::new()?.set_link_up(idx))
+            .with_context(|| format!("switch {}: setting TAP {name} up", s.name))?;
+        writeln!(
+            out,
+            "switch {}: TAP {} is up (no address; the host configures it)",
+            s.name,
+            tap.name()
+        )?;
         ports.push(hub.attach(port(Arc::new(tap), &running.capture))?);
     }
     for (j, q) in s.qemu.iter().enumerate() {

@@ -10,16 +10,26 @@
 //! an address that is not the old guest's, and the old guest, back with the
 //! same MAC, gets its lease back.
 //!
+//! As root, the same switch also has a TAP port on the host side: `pktkit up`
+//! runs inside a network namespace the test made (`ip netns exec`), so its
+//! TAP is created there; the unix sockets the guests use are reached through
+//! the filesystem, which the namespace shares. The Linux kernel behind the TAP
+//! is the peer: busybox `udhcpc` in the namespace leases an address for it
+//! from our server, the kernel pings guest A, and guest A pings the kernel.
+//! Nothing leaves the namespace and the switch.
+//!
 //! Needs `qemu-system-x86_64`, `apt-get`/`dpkg-deb` (first build of the
 //! guest) and busybox-static: without them the test says SKIPPED, and fails
-//! under CI.
+//! under CI. Without root the TAP part says SKIPPED and the guests still run.
 
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use pktkit_testkit::{ChildGuard, Guest, GuestImage, GuestParams, require_tool};
+use pktkit_testkit::{
+    ChildGuard, Guest, GuestImage, GuestParams, Netns, require_root, require_tool,
+};
 
 /// A TCG guest boots in about 20 s on two cores; allow for a loaded machine.
 const LEASE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -30,6 +40,8 @@ const MAC_B: &str = "52:54:00:e2:e0:02";
 const MAC_C: &str = "52:54:00:e2:e0:03";
 const STATIC_B: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 50);
 const GATEWAY: &str = "10.0.2.2";
+/// The TAP port's name inside the test's namespace.
+const TAP: &str = "pk0";
 
 struct TempDir(PathBuf);
 impl Drop for TempDir {
@@ -130,6 +142,93 @@ fn in_range(ip: Ipv4Addr) -> bool {
     (Ipv4Addr::new(10, 0, 2, 100)..=Ipv4Addr::new(10, 0, 2, 199)).contains(&ip)
 }
 
+/// The host side of the TAP port: `pktkit up` runs in this namespace.
+struct TapHost {
+    ns: Netns,
+}
+
+impl TapHost {
+    /// Leases an address for the TAP with busybox `udhcpc` (one shot), which
+    /// sets it with `script`; checks the lease's mask and router and that the
+    /// kernel holds the address.
+    fn lease(&self, script: &std::path::Path, up: &Up) -> Ipv4Addr {
+        let out = self
+            .ns
+            .command("busybox")
+            .args(["udhcpc", "-i", TAP, "-n", "-q", "-t", "10", "-T", "1", "-s"])
+            .arg(script)
+            .output()
+            .expect("running busybox udhcpc in the namespace");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with("PKTKIT-TAP-LEASE "))
+            .unwrap_or_else(|| {
+                panic!(
+                    "udhcpc on the TAP got no lease ({}):\n{stdout}{}\npktkit up:\n{}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr),
+                    up.0.log()
+                )
+            });
+        let field = |k: &str| {
+            line.split_whitespace()
+                .find_map(|f| f.strip_prefix(k))
+                .unwrap_or_else(|| panic!("TAP: no {k} in `{line}`"))
+                .to_string()
+        };
+        assert_eq!(field("mask="), "24", "TAP: {line}");
+        assert_eq!(field("router="), GATEWAY, "TAP: {line}");
+        let ip: Ipv4Addr = field("ip=")
+            .parse()
+            .unwrap_or_else(|_| panic!("TAP: bad address in `{line}`"));
+        let addrs = self
+            .ns
+            .run(&["ip", "-4", "-o", "addr", "show", "dev", TAP])
+            .expect("ip addr show in the namespace");
+        let addrs = String::from_utf8_lossy(&addrs.stdout);
+        assert!(
+            addrs.contains(&format!(" {ip}/24 ")),
+            "the kernel does not hold the TAP's lease {ip}/24: {addrs}"
+        );
+        ip
+    }
+
+    /// The kernel behind the TAP pings `target` (retrying for up to `timeout`).
+    fn ping(&self, target: Ipv4Addr, timeout: Duration) -> Result<(), String> {
+        let target = target.to_string();
+        let deadline = Instant::now() + timeout;
+        loop {
+            match self.ns.run(&["ping", "-c", "1", "-W", "2", &target]) {
+                Ok(_) => return Ok(()),
+                Err(e) if Instant::now() >= deadline => return Err(e.to_string()),
+                Err(_) => std::thread::sleep(Duration::from_millis(500)),
+            }
+        }
+    }
+}
+
+/// The `udhcpc -s` script for the TAP: sets the leased address and reports it.
+fn write_udhcpc_script(dir: &std::path::Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("udhcpc-tap.sh");
+    std::fs::write(
+        &path,
+        r#"#!/bin/sh
+case "$1" in
+  bound|renew)
+    ip addr flush dev "$interface"
+    ip addr add "$ip/$mask" dev "$interface"
+    echo "PKTKIT-TAP-LEASE ip=$ip mask=$mask router=$router" ;;
+  deconfig) ip addr flush dev "$interface" ;;
+esac
+"#,
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
 #[test]
 fn guests_on_stream_and_dgram_lease_ping_and_reconnect() {
     if !require_tool("qemu-system-x86_64") {
@@ -140,6 +239,17 @@ fn guests_on_stream_and_dgram_lease_ping_and_reconnect() {
     };
     let dir = TempDir(std::env::temp_dir().join(format!("pktkit-e2e-qemu-{}", std::process::id())));
     std::fs::create_dir_all(&dir.0).unwrap();
+    // The TAP part needs root (a namespace, a TAP) and busybox's udhcpc;
+    // without them it says SKIPPED and the guests still run.
+    let tap_host =
+        (require_root() && require_tool("busybox") && require_tool("ping")).then(|| TapHost {
+            ns: Netns::new("e2etap").expect("creating the TAP's network namespace"),
+        });
+    let tap_section = if tap_host.is_some() {
+        format!("\n[[switch.tap]]\nname = \"{TAP}\"\n")
+    } else {
+        String::new()
+    };
     let cfg = dir.0.join("net.toml");
     std::fs::write(
         &cfg,
@@ -165,12 +275,17 @@ mode = "stream"
 [[switch.qemu]]
 listen = "unix:{d}/dgram.sock"
 mode = "dgram"
-"#,
+{tap_section}"#,
             d = dir.0.display()
         ),
     )
     .unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pktkit"));
+    // In the namespace when there is a TAP: `ip netns exec` execs pktkit
+    // itself (so the guard kills pktkit), and the TAP is created there.
+    let mut cmd = match &tap_host {
+        Some(t) => t.ns.command(env!("CARGO_BIN_EXE_pktkit")),
+        None => Command::new(env!("CARGO_BIN_EXE_pktkit")),
+    };
     cmd.args(["up", "--stats", "--exit-after", "600", "--config"])
         .arg(&cfg)
         .env("RUST_LOG", "info");
@@ -178,19 +293,48 @@ mode = "dgram"
     let stream = up.netdev("stream");
     let dgram = up.netdev("dgram");
 
-    // Guest A (stream, dynamic) stays up until killed, so B can ping it.
+    // The host behind the TAP leases first (the TAP is up once the listeners
+    // are announced: `up` opens TAPs before listeners).
+    let tap_ip = tap_host.as_ref().map(|t| {
+        let script = write_udhcpc_script(&dir.0);
+        let started = Instant::now();
+        let ip = t.lease(&script, &up);
+        assert!(in_range(ip), "the TAP leased {ip}, outside the range");
+        eprintln!(
+            "TAP {TAP} in netns {}: leased {ip} with udhcpc in {:?}",
+            t.ns.name(),
+            started.elapsed()
+        );
+        ip
+    });
+
+    // Guest A (stream, dynamic) stays up until killed, so B can ping it;
+    // it also pings the host behind the TAP.
+    let mut ping_a = vec![GATEWAY.into(), STATIC_B.to_string()];
+    ping_a.extend(tap_ip.map(|ip| ip.to_string()));
     let mut a = boot(
         &img,
         &stream,
         MAC_A,
         GuestParams {
-            ping: vec![GATEWAY.into(), STATIC_B.to_string()],
+            ping: ping_a,
             wait_secs: Some(150),
             hold_secs: 600,
         },
     );
     let ip_a = lease(&mut a, &up, "guest A (stream)");
     assert!(in_range(ip_a), "guest A leased {ip_a}, outside the range");
+    if let (Some(t), Some(tap_ip)) = (&tap_host, tap_ip) {
+        assert_ne!(ip_a, tap_ip, "guest A got the TAP's leased address");
+        if let Err(e) = t.ping(ip_a, STEP_TIMEOUT) {
+            panic!(
+                "the kernel behind the TAP could not ping guest A at {ip_a}: {e}\nconsole:\n{}\npktkit up:\n{}",
+                a.console(),
+                up.0.log()
+            );
+        }
+        eprintln!("TAP host {tap_ip} pinged guest A {ip_a}");
+    }
 
     // Guest B (dgram, static lease) pings the gateway and A, and stays up.
     let mut b = boot(
@@ -210,6 +354,10 @@ mode = "dgram"
     assert_pinged(&mut b, &up, "guest B", GATEWAY);
     assert_pinged(&mut b, &up, "guest B", &ip_a.to_string());
     assert_pinged(&mut a, &up, "guest A", &STATIC_B.to_string());
+    if let Some(tap_ip) = tap_ip {
+        assert_pinged(&mut a, &up, "guest A", &tap_ip.to_string());
+        eprintln!("guest A {ip_a} pinged the TAP host {tap_ip}");
+    }
     eprintln!(
         "guest A (stream) {ip_a}, guest B (dgram) {ip_b}: leased, pinged gateway and each other"
     );
