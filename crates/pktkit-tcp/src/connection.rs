@@ -11,7 +11,7 @@ use pktkit_wire::tcp::{
 };
 
 use crate::congestion::{AckContext, CongestionControl};
-use crate::rack::{self, Rack};
+use crate::rack::{self, Rack, TlpAck, TlpEpisode};
 use crate::recv_buffer::RecvBuffer;
 use crate::rtt::RttEstimator;
 use crate::sack::{Delivered, Scoreboard, SentSegment};
@@ -153,6 +153,10 @@ pub struct Connection {
     rto_count: u32,
     cwnd_limited: bool,
     tlp_pending: bool,
+    /// RFC 8985 §7.4 TLP retransmission episode.
+    tlp_episode: TlpEpisode,
+    /// A D-SACK (RFC 2883) owed to the peer for a duplicate segment.
+    dsack: Option<(SeqNum, SeqNum)>,
     probe_pending: bool,
     persist_backoff: u32,
     keepalive_pending: bool,
@@ -253,6 +257,8 @@ impl Connection {
             rto_count: 0,
             cwnd_limited: false,
             tlp_pending: false,
+            tlp_episode: TlpEpisode::default(),
+            dsack: None,
             probe_pending: false,
             persist_backoff: 0,
             keepalive_pending: false,
@@ -587,6 +593,10 @@ impl Connection {
             if !f.contains(TcpFlags::RST) {
                 self.ack_now = true;
             }
+            let end = seq + seg.payload.len() as u32;
+            if self.sack_ok && !seg.payload.is_empty() && end <= self.rcv_nxt {
+                self.dsack = Some((seq, end)); // RFC 2883: report the duplicate
+            }
             return;
         }
         // RST (RFC 5961 §3.2).
@@ -857,12 +867,12 @@ impl Connection {
             self.rack.on_delivered(&delivered, now, self.rtt.min_rtt());
         }
         // Duplicate ACK (RFC 5681 §2).
-        let is_dup = !acked_new
+        let dup_shape = !acked_new
             && ack == self.snd_una
             && seg.payload.is_empty()
             && !seg.flags.intersects(TcpFlags::SYN | TcpFlags::FIN)
-            && !window_changed
-            && !self.board.is_empty();
+            && !window_changed;
+        let is_dup = dup_shape && !self.board.is_empty();
         if is_dup {
             self.dupacks += 1;
             self.stats.dup_acks += 1;
@@ -878,6 +888,26 @@ impl Connection {
             && ack >= rp
         {
             self.rto_recover = None;
+        }
+        // RFC 8985 §7.4.3: a TLP retransmission that repaired a loss calls
+        // for one congestion response.
+        if !self.tlp_episode.may_retransmit()
+            && self.tlp_episode.on_ack(&TlpAck {
+                ack,
+                duplicate: dup_shape,
+                sack_blocks: if self.sack_ok {
+                    seg.sack_blocks.as_slice()
+                } else {
+                    &[]
+                },
+            })
+            && self.recovery.is_none()
+            && self.rto_recover.is_none()
+        {
+            self.recovery = Some(self.snd_nxt);
+            self.stats.recoveries += 1;
+            self.stats.tlp_recoveries += 1;
+            self.cc.on_congestion_event(now, self.board.in_flight());
         }
         // Loss detection.
         let mut newly_lost = 0;
@@ -904,6 +934,7 @@ impl Connection {
         }
         if newly_lost > 0 && self.recovery.is_none() && self.rto_recover.is_none() {
             self.recovery = Some(self.snd_nxt);
+            self.tlp_episode.reset();
             self.stats.recoveries += 1;
             let flight = self.board.in_flight() + newly_lost as u32 * self.mss;
             self.cc.on_congestion_event(now, flight);
@@ -1127,6 +1158,7 @@ impl Connection {
                         let n = self.rack_detect(now);
                         if n > 0 && self.recovery.is_none() && self.rto_recover.is_none() {
                             self.recovery = Some(self.snd_nxt);
+                            self.tlp_episode.reset();
                             self.stats.recoveries += 1;
                             let flight = self.board.in_flight() + n as u32 * self.mss;
                             self.cc.on_congestion_event(now, flight);
@@ -1195,6 +1227,7 @@ impl Connection {
                 self.dupacks = 0;
                 self.timers.stop(Timer::Tlp);
                 self.tlp_pending = false;
+                self.tlp_episode.reset();
             }
         }
     }
@@ -1254,9 +1287,13 @@ impl Connection {
                 if let Some(t) = self.send_new_data(now, buf, true) {
                     return Some(t);
                 }
-                if let Some(last) = self.board.len().checked_sub(1) {
+                // RFC 8985 §7.4.2: one TLP retransmission at a time.
+                if self.tlp_episode.may_retransmit()
+                    && let Some(last) = self.board.len().checked_sub(1)
+                {
                     self.board.mark_lost(last);
                     if let Some(t) = self.send_retransmission(now, buf, true) {
+                        self.tlp_episode.on_retransmit(self.snd_nxt);
                         return Some(t);
                     }
                 }
@@ -1331,10 +1368,16 @@ impl Connection {
                 tsecr: self.ts_recent,
             });
         }
-        if self.sack_ok && flags.contains(TcpFlags::ACK) && self.recv_buf.has_holes() {
+        if self.sack_ok
+            && flags.contains(TcpFlags::ACK)
+            && (self.recv_buf.has_holes() || self.dsack.is_some())
+        {
             let mut ranges = [(0u32, 0u32); 4];
             let n = self.recv_buf.sack_ranges(&mut ranges);
             let mut blocks = TcpSackBlocks::new();
+            if let Some((l, r)) = self.dsack.take() {
+                blocks.push(l.0, r.0); // RFC 2883 §4: the D-SACK block first
+            }
             for &(s, e) in &ranges[..n] {
                 blocks.push((self.rcv_nxt + s).0, (self.rcv_nxt + e).0);
             }
@@ -1458,7 +1501,7 @@ impl Connection {
         let wnd_room = (self.snd_una + self.snd_wnd).since(self.snd_nxt);
         let flight = self.effective_flight();
         let cwnd_room = self.cc.window().saturating_sub(flight);
-        let max_payload = if self.recv_buf.has_holes() {
+        let max_payload = if self.recv_buf.has_holes() || self.dsack.is_some() {
             let repr_probe = self.peek_repr();
             self.payload_room(&repr_probe, buf.len())
         } else {
@@ -1559,9 +1602,12 @@ impl Connection {
                 tsecr: 0,
             });
         }
-        if self.sack_ok && self.recv_buf.has_holes() {
+        if self.sack_ok && (self.recv_buf.has_holes() || self.dsack.is_some()) {
             let mut ranges = [(0u32, 0u32); 4];
             let n = self.recv_buf.sack_ranges(&mut ranges);
+            if let Some((l, r2)) = self.dsack {
+                r.sack_blocks.push(l.0, r2.0);
+            }
             for &(s, e) in &ranges[..n] {
                 r.sack_blocks.push(s, e);
             }

@@ -3,7 +3,9 @@
 //! RACK remembers the most recently *sent* segment that was delivered; any
 //! segment sent before it that is still outstanding after one RTT plus a
 //! reordering window is deemed lost. The tail loss probe (TLP) timer lives in
-//! the connection's timers; this type computes its timeout.
+//! the connection's timers; this module computes its timeout and keeps the
+//! TLP retransmission episode ([`TlpEpisode`], RFC 8985 §7.4) that decides
+//! whether a probe repaired a loss, which calls for a congestion response.
 
 use std::time::{Duration, Instant};
 
@@ -100,6 +102,91 @@ impl Rack {
     }
 }
 
+/// What one ACK says, as RFC 8985 §7.4.3 reads it for TLP recovery detection.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TlpAck<'a> {
+    /// SEG.ACK.
+    pub(crate) ack: SeqNum,
+    /// A duplicate ACK in the RFC 5681 §2 sense (SEG.ACK == SND.UNA, no data,
+    /// no SYN/FIN, no window change), whether or not data is outstanding.
+    pub(crate) duplicate: bool,
+    /// The ACK's SACK blocks as sent (empty without SACK).
+    pub(crate) sack_blocks: &'a [(u32, u32)],
+}
+
+impl TlpAck<'_> {
+    /// RFC 2883 §4: the first block is a D-SACK when the cumulative ACK
+    /// covers it or the second block contains it.
+    fn dsack(&self) -> bool {
+        let Some(&(l, r)) = self.sack_blocks.first() else {
+            return false;
+        };
+        let (l, r) = (SeqNum(l), SeqNum(r));
+        r <= self.ack
+            || self
+                .sack_blocks
+                .get(1)
+                .is_some_and(|&(l2, r2)| SeqNum(l2) <= l && r <= SeqNum(r2))
+    }
+
+    fn sacks_above(&self, high: SeqNum) -> bool {
+        self.sack_blocks.iter().any(|&(_, r)| SeqNum(r) > high)
+    }
+}
+
+/// A TLP retransmission episode (RFC 8985 §7.4): whether a probe that
+/// retransmitted old data is out (`TLPRxtOut`) and SND.NXT when it was sent
+/// (`TLPHighRxt`).
+///
+/// A probe that sends new data starts no episode: its loss, if any, shows like
+/// any other. A probe that retransmits may repair a loss nothing else would
+/// notice (the original and its ACKs vanish behind it), so unless the peer
+/// shows that both copies arrived (a TLP duplicate ACK, or a D-SACK), the
+/// episode's end calls for one congestion response.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TlpEpisode {
+    high_rxt: Option<SeqNum>,
+}
+
+impl TlpEpisode {
+    /// §7.4.2: at most one TLP retransmission outstanding.
+    pub(crate) fn may_retransmit(&self) -> bool {
+        self.high_rxt.is_none()
+    }
+
+    /// §7.4.2: a TLP retransmission was sent while SND.NXT was `snd_nxt`.
+    pub(crate) fn on_retransmit(&mut self, snd_nxt: SeqNum) {
+        self.high_rxt = Some(snd_nxt);
+    }
+
+    /// §7.4.1: the connection timed out or entered fast recovery.
+    pub(crate) fn reset(&mut self) {
+        self.high_rxt = None;
+    }
+
+    /// §7.4.3 on each ACK. Returns true when the episode ended without proof
+    /// that the probe was spurious: a loss happened and the probe repaired it,
+    /// so the caller must invoke a congestion response (once; the episode is
+    /// over).
+    pub(crate) fn on_ack(&mut self, a: &TlpAck<'_>) -> bool {
+        let Some(high) = self.high_rxt else {
+            return false;
+        };
+        // Step 1: both the original and the probe arrived.
+        let tlp_dupack = a.duplicate && a.ack == high && !a.sacks_above(high);
+        if tlp_dupack || (a.ack >= high && a.dsack()) {
+            self.high_rxt = None;
+            return false;
+        }
+        // Step 2: an ACK beyond the probe with the episode still open.
+        if a.ack > high {
+            self.high_rxt = None;
+            return true;
+        }
+        false
+    }
+}
+
 /// RFC 8985 §7.2: the probe timeout.
 pub(crate) fn probe_timeout(
     srtt: Duration,
@@ -111,4 +198,90 @@ pub(crate) fn probe_timeout(
         pto += delayed_ack.max(Duration::from_millis(1));
     }
     pto.max(Duration::from_millis(10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ack(ack: u32) -> TlpAck<'static> {
+        TlpAck {
+            ack: SeqNum(ack),
+            duplicate: false,
+            sack_blocks: &[],
+        }
+    }
+
+    #[test]
+    fn tlp_episode_follows_rfc8985_7_4() {
+        // No episode: nothing to report.
+        let mut e = TlpEpisode::default();
+        assert!(!e.on_ack(&ack(5000)));
+        // The probe retransmitted the tail at SND.NXT = 1000; the ACK that the
+        // probe itself draws (SEG.ACK == TLPHighRxt, advancing) ends nothing yet.
+        e.on_retransmit(SeqNum(1000));
+        assert!(!e.may_retransmit(), "one TLP retransmission at a time");
+        assert!(!e.on_ack(&ack(1000)));
+        // The next ACK beyond TLPHighRxt without a D-SACK: the probe repaired
+        // a loss; one congestion response, and the episode is over.
+        assert!(e.on_ack(&ack(2000)));
+        assert!(e.may_retransmit());
+        assert!(!e.on_ack(&ack(3000)), "only once");
+
+        // A D-SACK at or above TLPHighRxt: both copies arrived, no response.
+        let mut e = TlpEpisode::default();
+        e.on_retransmit(SeqNum(1000));
+        assert!(!e.on_ack(&TlpAck {
+            sack_blocks: &[(900, 1000)],
+            ..ack(1000)
+        }));
+        assert!(!e.on_ack(&ack(2000)));
+
+        // A TLP duplicate ACK (the original's ACK came first): no response.
+        let mut e = TlpEpisode::default();
+        e.on_retransmit(SeqNum(1000));
+        assert!(!e.on_ack(&TlpAck {
+            duplicate: true,
+            ..ack(1000)
+        }));
+        assert!(!e.on_ack(&ack(2000)));
+
+        // A duplicate ACK that SACKs data above TLPHighRxt is no TLP dupack.
+        let mut e = TlpEpisode::default();
+        e.on_retransmit(SeqNum(1000));
+        assert!(!e.on_ack(&TlpAck {
+            duplicate: true,
+            sack_blocks: &[(1200, 1300)],
+            ..ack(1000)
+        }));
+        assert!(e.on_ack(&ack(1500)));
+
+        // A D-SACK below TLPHighRxt is about something else.
+        let mut e = TlpEpisode::default();
+        e.on_retransmit(SeqNum(1000));
+        assert!(!e.on_ack(&TlpAck {
+            sack_blocks: &[(100, 200)],
+            ..ack(900)
+        }));
+        assert!(e.on_ack(&ack(1001)));
+        // A D-SACK contained in the second block (RFC 2883 §4.2) counts too;
+        // a plain SACK block above SEG.ACK does not.
+        let mut e = TlpEpisode::default();
+        e.on_retransmit(SeqNum(1000));
+        assert!(!e.on_ack(&TlpAck {
+            sack_blocks: &[(1100, 1200), (1300, 1400)],
+            ..ack(1000)
+        }));
+        assert!(!e.on_ack(&TlpAck {
+            sack_blocks: &[(1100, 1200), (1000, 1400)],
+            ..ack(1000)
+        }));
+        assert!(!e.on_ack(&ack(2000)), "ended by the D-SACK");
+
+        // Reset (RTO, fast recovery) ends the episode silently.
+        let mut e = TlpEpisode::default();
+        e.on_retransmit(SeqNum(1000));
+        e.reset();
+        assert!(!e.on_ack(&ack(2000)));
+    }
 }

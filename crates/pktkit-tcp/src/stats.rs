@@ -24,6 +24,11 @@ pub struct Stats {
     pub tail_loss_probes: u64,
     /// Loss recovery episodes entered.
     pub recoveries: u64,
+    /// Losses repaired by a tail loss probe retransmission and detected when
+    /// its episode ended (RFC 8985 §7.4); each is also a recovery.
+    pub tlp_recoveries: u64,
+    /// RFC 6675 rescue retransmissions (NextSeg() rule 4, one per recovery).
+    pub rescue_retransmits: u64,
     /// Duplicate ACKs received.
     pub dup_acks: u64,
     /// Zero-window probes sent.
