@@ -146,6 +146,8 @@ pub struct Connection {
     rack: Rack,
     cc: Box<dyn CongestionControl>,
     recovery: Option<SeqNum>,
+    /// RFC 6675 RescueRxt: the recovery point of the last rescue retransmission.
+    rescue_rxt: Option<SeqNum>,
     /// After an RTO: no new congestion event until this is acknowledged (RFC 6582 §3.2 step 1).
     rto_recover: Option<SeqNum>,
     dupacks: u32,
@@ -251,6 +253,7 @@ impl Connection {
             rack: Rack::default(),
             cc: cfg.congestion.build(mss),
             recovery: None,
+            rescue_rxt: None,
             rto_recover: None,
             dupacks: 0,
             round_end: iss,
@@ -1301,6 +1304,11 @@ impl Connection {
             if let Some(t) = self.send_new_data(now, buf, false) {
                 return Some(t);
             }
+            if self.recovery.is_some()
+                && let Some(t) = self.send_rescue(now, buf)
+            {
+                return Some(t);
+            }
             if self.probe_pending || self.keepalive_pending {
                 if self.probe_pending {
                     self.stats.window_probes += 1;
@@ -1471,6 +1479,29 @@ impl Connection {
             self.timers.set(Timer::Rto, now + self.rtt.rto());
         }
         Some(self.write(buf, &repr, Some((offset, data_len as usize))))
+    }
+
+    /// RFC 6675 §4 NextSeg() rule 4, for SACK recovery without RACK (whose
+    /// TLP covers the tail instead): when no segment is deemed lost and no new
+    /// data can go, one "rescue" retransmission per recovery episode of the
+    /// highest unSACKed segment, so that a lost tail, which nothing above it
+    /// can SACK into `IsLost`, does not wait for the RTO.
+    fn send_rescue(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        let rp = self.recovery?;
+        if !self.sack_ok
+            || self.cfg.rack
+            || self.rescue_rxt.is_some_and(|r| self.snd_una <= r)
+            || self.board.first_lost().is_some()
+            || self.effective_flight() + self.mss > self.cc.window()
+        {
+            return None;
+        }
+        let i = self.board.last_unsacked()?;
+        self.board.mark_lost(i);
+        let t = self.send_retransmission(now, buf, true)?;
+        self.rescue_rxt = Some(rp); // HighRxt is not updated (there is none here)
+        self.stats.rescue_retransmits += 1;
+        Some(t)
     }
 
     fn payload_room(&self, repr: &TcpRepr<'_>, buf_len: usize) -> u32 {

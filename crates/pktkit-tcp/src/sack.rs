@@ -308,6 +308,13 @@ impl Scoreboard {
         n
     }
 
+    /// Index of the highest segment not SACKed (RFC 6675 NextSeg() rule 4:
+    /// the rescue retransmission must include the highest outstanding
+    /// unSACKed sequence number).
+    pub(crate) fn last_unsacked(&self) -> Option<usize> {
+        self.segs.iter().rposition(|s| !s.sacked)
+    }
+
     /// Marks segment `i` lost (RACK, TLP). True when newly marked.
     pub(crate) fn mark_lost(&mut self, i: usize) -> bool {
         i < self.segs.len() && self.mark_lost_at(i)

@@ -386,3 +386,110 @@ fn client_snd_nxt(sim: &Sim) -> u32 {
     nxt.unwrap()
 }
 
+/// Payload of a full segment: the MSS less the timestamps option.
+const SEG: u32 = MSS - 12;
+
+/// SACK recovery per RFC 6675 alone (RACK off, so no TLP).
+fn rfc6675_cfg() -> Config {
+    Config {
+        rack: false,
+        ..cfg()
+    }
+}
+
+/// A drop rule: the first transmission of the burst segments numbered in
+/// `which` (0-based, full segments from `start`).
+fn drop_burst_segments(
+    start: std::rc::Rc<std::cell::Cell<Option<u32>>>,
+    which: &'static [u32],
+) -> DropRule {
+    Box::new(move |s, log| {
+        let Some(start) = start.get() else {
+            return false;
+        };
+        s.dir == 0
+            && s.len > 0
+            && which.iter().any(|&k| s.seq == start.wrapping_add(k * SEG))
+            && !log
+                .iter()
+                .any(|o| o.dir == 0 && o.seq == s.seq && o.len > 0)
+    })
+}
+
+/// Copies of the burst's segment `k` the client sent.
+fn copies(sim: &Sim, start: u32, k: u32) -> Vec<Seen> {
+    let seq = start.wrapping_add(k * SEG);
+    sim.client_data()
+        .filter(|x| x.seq == seq)
+        .cloned()
+        .collect()
+}
+
+/// Six segments (within the window, so all go at once); the 2nd and the last
+/// are lost. The SACKs for the 3rd–5th make the 2nd lost (IsLost, DupThresh)
+/// and start recovery; nothing is ever SACKed above the last, so IsLost never
+/// holds for it. NextSeg() rule 4 sends it as the rescue retransmission as
+/// soon as the window allows, before the 2nd's retransmission is even
+/// acknowledged: no RTO. A later episode gets its own rescue.
+#[test]
+fn rescue_retransmission_repairs_a_lost_tail_in_recovery() {
+    let start = std::rc::Rc::new(std::cell::Cell::new(None::<u32>));
+    let mut sim = Sim::new(rfc6675_cfg(), drop_burst_segments(start.clone(), &[1, 5]));
+    sim.client_sends(2000);
+    for episode in 1..=2u64 {
+        let s0 = client_snd_nxt(&sim);
+        start.set(Some(s0));
+        assert!(sim.client.cwnd() >= 6 * SEG);
+        sim.client_sends(6 * SEG as usize);
+        let s = *sim.client.stats();
+        assert_eq!(s.recoveries, episode, "{s:?}");
+        assert_eq!(s.rescue_retransmits, episode, "{s:?} {:?}", sim.cwnd);
+        assert_eq!(s.rto_expirations, 0, "the tail did not wait for the RTO");
+        assert_eq!(
+            s.retransmits,
+            2 * episode,
+            "the 2nd and the tail, nothing else"
+        );
+        let second = copies(&sim, s0, 1);
+        let tail = copies(&sim, s0, 5);
+        assert_eq!((second.len(), tail.len()), (2, 2));
+        // The rescue went out while the 2nd's retransmission was unacknowledged
+        // (in the same recovery episode), right after it.
+        let first_ack_past_second = sim
+            .log
+            .iter()
+            .find(|x| x.dir == 1 && (x.ack.wrapping_sub(s0.wrapping_add(2 * SEG)) as i32) >= 0)
+            .unwrap();
+        assert!(second[1].at <= tail[1].at);
+        assert!(tail[1].at < first_ack_past_second.at);
+    }
+}
+
+/// Ten segments; the 2nd and the last two are lost. The one rescue of the
+/// episode repairs the last; the 9th, with a single SACKed segment above it,
+/// is never IsLost, and RescueRxt (= the recovery point) forbids a second
+/// rescue before the episode ends: the RTO repairs it.
+#[test]
+fn one_rescue_per_recovery_episode() {
+    let start = std::rc::Rc::new(std::cell::Cell::new(None::<u32>));
+    let mut sim = Sim::new(
+        rfc6675_cfg(),
+        drop_burst_segments(start.clone(), &[1, 8, 9]),
+    );
+    sim.client_sends(2000);
+    let s0 = client_snd_nxt(&sim);
+    start.set(Some(s0));
+    sim.client_sends(10 * SEG as usize);
+    let s = *sim.client.stats();
+    assert_eq!(s.rescue_retransmits, 1, "{s:?}");
+    assert_eq!(s.rto_expirations, 1);
+    assert_eq!(
+        copies(&sim, s0, 9).len(),
+        2,
+        "the tail: original and rescue"
+    );
+    let ninth = copies(&sim, s0, 8);
+    assert_eq!(ninth.len(), 2, "the 9th: original and after the RTO");
+    let rescue = &copies(&sim, s0, 9)[1];
+    assert!(ninth[1].at > rescue.at + Duration::from_millis(150));
+}
