@@ -11,7 +11,7 @@
 //! must outlive its handler call (queues, delay lines, captures). Not for
 //! variable-size data.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -22,6 +22,9 @@ use crossbeam_queue::ArrayQueue;
 /// The most buffers a thread's magazine holds.
 const MAGAZINE: usize = 8;
 
+/// Source of [`BufferPool`] ids (0 means "no pool" in a magazine).
+static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
+
 struct Shared {
     free: ArrayQueue<Box<[u8]>>,
     buf_size: usize,
@@ -29,29 +32,41 @@ struct Shared {
 }
 
 /// A thread's cache of buffers of one pool.
+///
+/// Plain `Cell`s, no `RefCell`: nothing done while a field is being changed
+/// (pushing into a queue, freeing a buffer) can come back to the magazine.
 struct Magazine {
-    pool: Weak<Shared>,
-    bufs: [Option<Box<[u8]>>; MAGAZINE],
-    len: usize,
+    /// The id of the pool whose buffers these are (0: none). Ids are never
+    /// reused, so a match means the very pool, even after others were dropped.
+    id: Cell<u64>,
+    /// That pool, to give the buffers back to when the magazine switches.
+    pool: Cell<Weak<Shared>>,
+    /// `bufs[..len]` are `Some`, the rest `None`.
+    len: Cell<usize>,
+    bufs: [Cell<Option<Box<[u8]>>>; MAGAZINE],
 }
 
 impl Magazine {
-    #[inline]
-    fn is_of(&self, pool: &Arc<Shared>) -> bool {
-        // The Weak keeps the allocation, so the address is not reused meanwhile.
-        std::ptr::eq(self.pool.as_ptr(), Arc::as_ptr(pool))
-    }
-
     /// Gives every cached buffer back to its pool's queue (or frees it if the
     /// pool is gone).
-    fn flush(&mut self) {
-        let pool = self.pool.upgrade();
-        for b in self.bufs[..self.len].iter_mut() {
+    fn flush(&self) {
+        let pool = self.pool.take().upgrade();
+        for b in &self.bufs[..self.len.get().min(MAGAZINE)] {
             if let (Some(buf), Some(pool)) = (b.take(), &pool) {
                 let _ = pool.free.push(buf);
             }
         }
-        self.len = 0;
+        self.len.set(0);
+        self.id.set(0);
+    }
+
+    /// Empties the magazine and dedicates it to `pool`.
+    #[cold]
+    #[inline(never)]
+    fn switch_to(&self, pool: &BufferPool) {
+        self.flush();
+        self.id.set(pool.id);
+        self.pool.set(Arc::downgrade(&pool.shared));
     }
 }
 
@@ -62,12 +77,13 @@ impl Drop for Magazine {
 }
 
 thread_local! {
-    static MAG: RefCell<Magazine> = const {
-        RefCell::new(Magazine {
-            pool: Weak::new(),
-            bufs: [const { None }; MAGAZINE],
-            len: 0,
-        })
+    static MAG: Magazine = const {
+        Magazine {
+            id: Cell::new(0),
+            pool: Cell::new(Weak::new()),
+            len: Cell::new(0),
+            bufs: [const { Cell::new(None) }; MAGAZINE],
+        }
     };
 }
 
@@ -91,7 +107,10 @@ thread_local! {
 /// ```
 pub struct BufferPool {
     shared: Arc<Shared>,
-    /// Magazine bound for this pool (smaller pools keep more in the queue).
+    /// Unique among all pools ever made in the process (the magazine key).
+    id: u64,
+    /// Magazine bound for this pool (smaller pools keep more in the queue;
+    /// 0: this pool never uses magazines).
     mag_cap: usize,
 }
 
@@ -109,24 +128,22 @@ impl BufferPool {
                 buf_size,
                 allocations: AtomicU64::new(0),
             }),
+            id: NEXT_POOL_ID.fetch_add(1, Relaxed),
             mag_cap: (count / 2).min(MAGAZINE),
         }
     }
 
-    /// A buffer from this thread's magazine, if it caches this pool's.
+    /// A buffer from this thread's magazine, if it caches this pool's. (A
+    /// pool with `mag_cap == 0` never owns a magazine, so needs no check.)
     #[inline]
     fn take_local(&self) -> Option<Box<[u8]>> {
-        if self.mag_cap == 0 {
-            return None;
-        }
         MAG.try_with(|m| {
-            let mut m = m.try_borrow_mut().ok()?;
-            if !m.is_of(&self.shared) || m.len == 0 {
+            if m.id.get() != self.id {
                 return None;
             }
-            m.len -= 1;
-            let i = m.len;
-            m.bufs[i].take()
+            let i = m.len.get().checked_sub(1)?;
+            m.len.set(i);
+            m.bufs.get(i)?.take()
         })
         .ok()
         .flatten()
@@ -135,7 +152,10 @@ impl BufferPool {
     /// A pooled buffer from the magazine or the queue.
     #[inline]
     fn pop(&self) -> Option<Box<[u8]>> {
-        self.take_local().or_else(|| self.shared.free.pop())
+        match self.take_local() {
+            Some(b) => Some(b),
+            None => self.shared.free.pop(),
+        }
     }
 
     /// A buffer (empty, `len() == 0`), allocating one only if the pool is empty.
@@ -199,10 +219,11 @@ impl BufferPool {
     pub fn available(&self) -> usize {
         let local = MAG
             .try_with(|m| {
-                m.try_borrow()
-                    .ok()
-                    .filter(|m| m.is_of(&self.shared))
-                    .map_or(0, |m| m.len)
+                if m.id.get() == self.id {
+                    m.len.get()
+                } else {
+                    0
+                }
             })
             .unwrap_or(0);
         self.shared.free.len() + local
@@ -222,42 +243,44 @@ impl BufferPool {
     /// this pool if needed); gives it back if the magazine cannot take it.
     #[inline]
     fn put_local(&self, buf: Box<[u8]>) -> Option<Box<[u8]>> {
-        if self.mag_cap == 0 {
-            return Some(buf);
-        }
         let mut buf = Some(buf);
         let _ = MAG.try_with(|m| {
-            let Ok(mut m) = m.try_borrow_mut() else {
-                return;
-            };
-            if !m.is_of(&self.shared) {
-                m.flush();
-                m.pool = Arc::downgrade(&self.shared);
+            if m.id.get() != self.id {
+                if self.mag_cap == 0 {
+                    return;
+                }
+                m.switch_to(self);
             }
-            if m.len < self.mag_cap {
-                let i = m.len;
-                m.bufs[i] = buf.take();
-                m.len += 1;
+            let i = m.len.get();
+            if i < self.mag_cap
+                && let Some(slot) = m.bufs.get(i)
+            {
+                // Slots from `len` on are empty: this replaces a `None`.
+                slot.set(buf.take());
+                m.len.set(i + 1);
             }
         });
         buf
     }
 
-    /// Takes back a buffer of a dropped handle: a pooled one into the
-    /// magazine (`local`) or the queue, an extra one is freed.
+    /// Takes back one of the pool's own buffers (a buffer allocated because
+    /// the pool was empty is simply freed by its handle): into this
+    /// thread's magazine (`local`) or the queue. Only pooled buffers come
+    /// here, so each has the pool's size (a handle never resizes its buffer).
     #[inline]
-    fn give_back(&self, buf: Box<[u8]>, pooled: bool, local: bool) {
-        if !pooled || buf.len() != self.shared.buf_size {
-            return;
-        }
-        let buf = if local {
-            match self.put_local(buf) {
-                Some(b) => b,
-                None => return,
+    fn give_back(&self, buf: Box<[u8]>, local: bool) {
+        if local {
+            if let Some(b) = self.put_local(buf) {
+                self.give_back_shared(b);
             }
         } else {
-            buf
-        };
+            self.give_back_shared(buf);
+        }
+    }
+
+    /// Into the shared queue (freed if the queue is full).
+    #[inline(never)]
+    fn give_back_shared(&self, buf: Box<[u8]>) {
         let _ = self.shared.free.push(buf);
     }
 }
@@ -349,8 +372,9 @@ buf_impl!(PoolBuf<'a>);
 impl Drop for PoolBuf<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.pool
-            .give_back(std::mem::take(&mut self.buf), self.pooled, true);
+        if self.pooled {
+            self.pool.give_back(std::mem::take(&mut self.buf), true);
+        }
     }
 }
 
@@ -369,8 +393,9 @@ buf_impl!(OwnedPoolBuf);
 impl Drop for OwnedPoolBuf {
     fn drop(&mut self) {
         // Made to cross threads: straight back to the shared queue.
-        self.pool
-            .give_back(std::mem::take(&mut self.buf), self.pooled, false);
+        if self.pooled {
+            self.pool.give_back(std::mem::take(&mut self.buf), false);
+        }
     }
 }
 
@@ -421,6 +446,21 @@ mod tests {
         assert!(a.try_take().is_none());
         drop(all);
         assert_eq!((a.allocations(), b.allocations()), (0, 0));
+    }
+
+    #[test]
+    fn a_new_pool_never_takes_a_dropped_pools_magazine() {
+        let a = BufferPool::new(32, 16);
+        drop(a.take()); // this thread's magazine now caches `a`'s buffers
+        drop(a);
+        // `b` may well be allocated where `a` was: the magazine must not be
+        // taken for its own.
+        let b = BufferPool::new(64, 16);
+        assert_eq!(b.available(), 16);
+        let all: Vec<_> = (0..16).map(|_| b.take()).collect();
+        assert!(all.iter().all(|x| x.capacity() == 64));
+        assert!(b.try_take().is_none());
+        assert_eq!(b.allocations(), 0);
     }
 
     #[test]
