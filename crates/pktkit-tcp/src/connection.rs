@@ -17,6 +17,7 @@ use crate::rtt::RttEstimator;
 use crate::sack::{Delivered, Scoreboard, SentSegment};
 use crate::send_buffer::SendBuffer;
 use crate::seq::SeqNum;
+use crate::syn_cookies::CookieOptions;
 use crate::timer::{Timer, Timers};
 use crate::{Config, Error, Event, State, Stats, ip};
 
@@ -306,15 +307,15 @@ impl Connection {
         Ok(c)
     }
 
-    /// A connection completed from a SYN cookie: ESTABLISHED straight away.
-    /// Only the MSS survived the cookie (no window scaling, SACK or timestamps).
+    /// A connection completed from a SYN cookie: ESTABLISHED straight away,
+    /// with the options the cookie kept (see `syn_cookies.rs`).
     pub(crate) fn from_cookie(
         cfg: Config,
         local: SocketAddr,
         remote: SocketAddr,
         iss: u32,
         ack: &TcpRepr<'_>,
-        mss: u16,
+        opts: &CookieOptions,
         now: Instant,
     ) -> Result<Connection, Error> {
         let mut c = Connection::new(cfg, local, remote, iss, now)?;
@@ -326,9 +327,21 @@ impl Connection {
         c.snd_una = c.iss + 1;
         c.snd_nxt = c.snd_una;
         c.round_end = c.snd_nxt;
-        c.mss = c.mss.min(u32::from(mss));
+        c.mss = c.mss.min(u32::from(opts.mss));
         c.cc.set_mss(c.mss);
-        c.snd_wnd = u32::from(ack.window_len);
+        if let Some(ws) = opts.wscale {
+            c.ws_ok = true;
+            c.snd_wscale = ws.min(14);
+            c.rcv_wscale = c.cfg.rcv_wscale();
+        }
+        c.sack_ok = opts.sack;
+        if let Some((ts_now, peer_tsval)) = opts.timestamps {
+            // Our clock goes on from the one the SYN-ACK's TSval came from.
+            c.ts_ok = true;
+            c.ts_offset = ts_now;
+            c.ts_recent = peer_tsval;
+        }
+        c.snd_wnd = u32::from(ack.window_len) << c.snd_wscale;
         c.max_snd_wnd = c.snd_wnd;
         c.snd_wl1 = c.rcv_nxt;
         c.snd_wl2 = c.snd_una;

@@ -13,9 +13,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use pktkit_wire::checksum;
-use pktkit_wire::tcp::{TcpFlags, TcpPacket, TcpRepr};
+use pktkit_wire::tcp::{TcpFlags, TcpPacket, TcpRepr, TcpTimestamp};
 
-use crate::{Config, Connection, IsnGenerator, State, Transmit, ip, syn_cookies};
+use crate::syn_cookies::{self, CookieOptions};
+use crate::{Config, Connection, IsnGenerator, State, Transmit, ip};
 
 /// Listener settings.
 #[derive(Debug, Clone)]
@@ -74,7 +75,14 @@ struct Reply {
     ack: u32,
     flags: TcpFlags,
     mss: Option<u16>,
+    /// SYN-ACK options of a cookie: our window scale, SACK permitted, timestamps.
+    wscale: Option<u8>,
+    sack_permitted: bool,
+    timestamp: Option<TcpTimestamp>,
 }
+
+/// Tag of the per-tuple timestamp clock offset of cookie connections.
+const COOKIE_TS_TAG: u64 = 0x7473_636c_6f63_6b00;
 
 /// A listening endpoint.
 ///
@@ -196,13 +204,14 @@ impl Listener {
                     return;
                 }
                 let iss = seg.ack_number.wrapping_sub(1);
+                let opts = self.cookie_options(local, remote, &seg, mss, now);
                 let Ok(mut c) = Connection::from_cookie(
                     self.cfg.connection.clone(),
                     local,
                     remote,
                     iss,
                     &seg,
-                    mss,
+                    &opts,
                     now,
                 ) else {
                     return;
@@ -232,7 +241,47 @@ impl Listener {
             ack,
             flags,
             mss: None,
+            wscale: None,
+            sack_permitted: false,
+            timestamp: None,
         });
+    }
+
+    /// Our timestamp clock for cookie connections to `remote`: milliseconds
+    /// since the listener started, from a per-tuple secret offset (RFC 7323 §7.1).
+    fn cookie_ts_now(&self, local: SocketAddr, remote: SocketAddr, now: Instant) -> u32 {
+        let ms = now.saturating_duration_since(self.epoch).as_millis() as u32;
+        ms.wrapping_add(self.keys.hash(local, remote, COOKIE_TS_TAG) as u32)
+    }
+
+    /// What a cookie connection keeps (see `syn_cookies.rs`): window scaling
+    /// and SACK from the TSecr when the ACK carries timestamps, else MSS only.
+    fn cookie_options(
+        &self,
+        local: SocketAddr,
+        remote: SocketAddr,
+        ack: &TcpRepr<'_>,
+        mss: u16,
+        now: Instant,
+    ) -> CookieOptions {
+        let cc = &self.cfg.connection;
+        match ack.timestamp {
+            Some(ts) if cc.timestamps => {
+                let (wscale, sack) = syn_cookies::decode_timestamp(ts.tsecr);
+                CookieOptions {
+                    mss,
+                    wscale: wscale.filter(|_| cc.window_scaling),
+                    sack: sack && cc.sack,
+                    timestamps: Some((self.cookie_ts_now(local, remote, now), ts.tsval)),
+                }
+            }
+            _ => CookieOptions {
+                mss,
+                wscale: None,
+                sack: false,
+                timestamps: None,
+            },
+        }
     }
 
     fn on_syn(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, syn: &TcpRepr<'_>) {
@@ -259,6 +308,21 @@ impl Listener {
             syn_cookies::make(&self.keys, local, remote, syn.seq_number, peer_mss, elapsed);
         let mss = syn_cookies::MSS_TABLE[((cookie >> 24) & 7) as usize];
         self.stats.cookies_sent += 1;
+        // Window scaling and SACK survive only inside timestamps.
+        let cc = &self.cfg.connection;
+        let peer_ts = syn.timestamp.filter(|_| cc.timestamps);
+        let wscale = syn
+            .window_scale
+            .filter(|_| cc.window_scaling && peer_ts.is_some());
+        let sack = cc.sack && syn.sack_permitted && peer_ts.is_some();
+        let timestamp = peer_ts.map(|ts| TcpTimestamp {
+            tsval: syn_cookies::encode_timestamp(
+                self.cookie_ts_now(local, remote, now),
+                wscale,
+                sack,
+            ),
+            tsecr: ts.tsval,
+        });
         self.queue_reply(Reply {
             local,
             remote,
@@ -266,6 +330,9 @@ impl Listener {
             ack: syn.seq_number.wrapping_add(1),
             flags: TcpFlags::SYN | TcpFlags::ACK,
             mss: Some(mss),
+            wscale: wscale.map(|_| cc.rcv_wscale()),
+            sack_permitted: sack,
+            timestamp,
         });
     }
 
@@ -316,11 +383,14 @@ impl Listener {
                 ack_number: r.ack,
                 flags: r.flags,
                 window_len: if r.flags.contains(TcpFlags::SYN) {
-                    65_535
+                    self.cfg.connection.recv_buffer.min(65_535) as u16
                 } else {
                     0
                 },
                 mss: r.mss,
+                window_scale: r.wscale,
+                sack_permitted: r.sack_permitted,
+                timestamp: r.timestamp,
                 ..TcpRepr::default()
             };
             let iph = ip::header_len(r.local.ip());

@@ -4,8 +4,26 @@
 //! Layout of the cookie (our ISN): `t (5 bits) | mss index (3 bits) | MAC (24 bits)`
 //! where `t` counts 64-second periods and the MAC is SipHash of the four-tuple,
 //! the peer's ISN and `t`, keyed with the listener's secret. A cookie is valid
-//! for the current and the previous period. Only the MSS survives: window
-//! scaling, SACK and timestamps are off on connections made from a cookie.
+//! for the current and the previous period.
+//!
+//! The other SYN options survive the way Linux keeps them
+//! (`net/ipv4/syncookies.c`, `cookie_init_timestamp` /
+//! `cookie_timestamp_decode`): when the SYN carries timestamps (and we use
+//! them), the SYN-ACK's TSval carries the options in its low 6 bits, and the
+//! ACK that completes the handshake echoes them back in its TSecr:
+//!
+//! | bits | meaning |
+//! |---|---|
+//! | 0–3 | the peer's window scale shift (0–14), or 15: no window scaling |
+//! | 4 | SACK permitted |
+//! | 5 | (ECN in Linux; unused, always 0) |
+//!
+//! The TSval is our timestamp clock rounded down to a value with those low
+//! bits, so it never runs ahead of the clock the connection goes on with.
+//! Without timestamps there is nowhere to keep them: the SYN-ACK offers only
+//! the MSS, and the connection runs without window scaling, SACK or
+//! timestamps. As in Linux, the option bits are not covered by the MAC: a
+//! forged value only changes the forger's own connection.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -16,6 +34,51 @@ use crate::isn::IsnGenerator;
 pub(crate) const MSS_TABLE: [u16; 8] = [536, 1220, 1440, 1460, 4312, 8960, 9000, 65_495];
 
 const PERIOD: Duration = Duration::from_secs(64);
+
+/// Low TSval bits that carry the options.
+const TS_BITS: u32 = 6;
+const TS_MASK: u32 = (1 << TS_BITS) - 1;
+/// Window scale field value meaning "no window scaling".
+const TS_NO_WSCALE: u32 = 0xf;
+const TS_SACK: u32 = 1 << 4;
+
+/// The options a cookie connection keeps from the SYN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CookieOptions {
+    /// The MSS the cookie carries (from [`MSS_TABLE`]).
+    pub(crate) mss: u16,
+    /// The peer's window scale shift, when both sides scale windows.
+    pub(crate) wscale: Option<u8>,
+    /// SACK permitted on both sides.
+    pub(crate) sack: bool,
+    /// Timestamps in use: our timestamp clock now (the connection goes on
+    /// from it) and the peer's TSval in the ACK.
+    pub(crate) timestamps: Option<(u32, u32)>,
+}
+
+/// `cookie_init_timestamp`: the SYN-ACK's TSval for the clock value `ts_now`,
+/// carrying the peer's window scale (`None`: no scaling) and SACK.
+pub(crate) fn encode_timestamp(ts_now: u32, wscale: Option<u8>, sack: bool) -> u32 {
+    let mut options = wscale.map_or(TS_NO_WSCALE, |w| u32::from(w.min(14)));
+    if sack {
+        options |= TS_SACK;
+    }
+    let ts = (ts_now & !TS_MASK) | options;
+    // Never ahead of the clock (modulo 2^32, as timestamps compare).
+    if (ts.wrapping_sub(ts_now) as i32) > 0 {
+        ts.wrapping_sub(1 << TS_BITS)
+    } else {
+        ts
+    }
+}
+
+/// `cookie_timestamp_decode`: the window scale and SACK from the TSecr echoed
+/// by the ACK.
+pub(crate) fn decode_timestamp(tsecr: u32) -> (Option<u8>, bool) {
+    let ws = tsecr & TS_NO_WSCALE;
+    let wscale = (ws != TS_NO_WSCALE).then_some(ws.min(14) as u8);
+    (wscale, tsecr & TS_SACK != 0)
+}
 
 fn period(elapsed: Duration) -> u32 {
     (elapsed.as_secs() / PERIOD.as_secs()) as u32
@@ -68,6 +131,34 @@ pub(crate) fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn options_in_the_timestamp_as_linux_encodes_them() {
+        // Linux: options = wscale_ok ? snd_wscale : 0xf, | BIT(4) if SACK;
+        // ts = (now >> 6) << 6 | options; if ts > now, ts -= 64.
+        // now = 1000 = 0b1111101000: 960 | 0x17 = 983 ≤ 1000.
+        assert_eq!(encode_timestamp(1000, Some(7), true), 983);
+        // now = 1029 = 1024 + 5: 1024 | 0x1f = 1055 > 1029, so 1055 − 64 = 991.
+        assert_eq!(encode_timestamp(1029, None, true), 991);
+        // now = 1024 + 63: 1024 | 0x02 = 1026.
+        assert_eq!(encode_timestamp(1087, Some(2), false), 1026);
+        // Around the wrap: now = 3, options 0x0e > 3: 0x0e − 64 wraps below 0.
+        assert_eq!(encode_timestamp(3, Some(14), false), 14u32.wrapping_sub(64));
+        assert_eq!(decode_timestamp(983), (Some(7), true));
+        assert_eq!(decode_timestamp(991), (None, true));
+        assert_eq!(decode_timestamp(1026), (Some(2), false));
+        // Every combination survives, and the TSval never runs ahead.
+        for now in [0u32, 1, 63, 64, 1_000_000, u32::MAX - 5, u32::MAX] {
+            for ws in (0..=14).map(Some).chain([None]) {
+                for sack in [false, true] {
+                    let ts = encode_timestamp(now, ws, sack);
+                    assert_eq!(decode_timestamp(ts), (ws, sack));
+                    let behind = now.wrapping_sub(ts);
+                    assert!(behind < 64, "now {now} ts {ts}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn roundtrip_expiry_and_forgery() {

@@ -360,3 +360,48 @@ fn smoltcp_client_our_server() {
     assert_eq!(c.remote_addr(), format!("{THEIRS}:50000").parse().unwrap());
     assert_eq!(c.stats().dropped_checksum, 0);
 }
+
+/// A monotonic TSval source for smoltcp (its generator is a plain `fn`).
+fn smol_tsval() -> u32 {
+    static CLOCK: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    CLOCK.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// smoltcp connects to a listener that answers every SYN with a SYN cookie
+/// (its SYN queue holds nothing). smoltcp offers window scaling, SACK and
+/// (with a TSval generator) timestamps; the cookie keeps them, so the
+/// connection we accept uses all three, and data flows both ways.
+#[test]
+fn smoltcp_client_through_syn_cookies_keeps_options() {
+    let t0 = Instant::now();
+    let mut smol = Smol::new(t0);
+    let local: SocketAddr = format!("{OURS}:80").parse().unwrap();
+    let listener = Listener::new(
+        local,
+        ListenerConfig {
+            syn_queue: 0,
+            syn_cookies: true,
+            connection: config(),
+            ..ListenerConfig::default()
+        },
+        [5; 16],
+        t0,
+    );
+    let cx = smol.iface.context();
+    let sock = smol.sockets.get_mut::<tcp::Socket<'static>>(smol.handle);
+    sock.set_tsval_generator(Some(smol_tsval));
+    sock.connect(cx, (IpAddress::v4(10, 0, 0, 1), 80), 50001)
+        .unwrap();
+    let (c, p) = run(None, Some(listener), &mut smol, t0);
+    assert_eq!(p.ours_read, BYTES);
+    assert_eq!(p.theirs_read, BYTES);
+    assert_eq!(p.ours_event_closed, Some(None));
+    assert_eq!(c.state(), State::Closed);
+    assert_eq!(
+        c.negotiated(),
+        (true, true, true),
+        "SACK, timestamps, window scaling"
+    );
+    assert_eq!(c.stats().dropped_paws, 0);
+    assert_eq!(c.stats().dropped_checksum, 0);
+}
