@@ -28,7 +28,13 @@ const TIME_MASK: u64 = (1 << TIME_BITS) - 1;
 
 #[inline]
 pub(crate) fn key_of(vid: u16, mac: MacAddr) -> u64 {
-    1 << 63 | (vid as u64 & 0x0fff) << 48 | mac.to_u64()
+    key_of_raw(vid, mac.to_u64())
+}
+
+/// [`key_of`] for a MAC already in the low 48 bits of a `u64`.
+#[inline]
+pub(crate) fn key_of_raw(vid: u16, mac: u64) -> u64 {
+    1 << 63 | (vid as u64 & 0x0fff) << 48 | (mac & 0xffff_ffff_ffff)
 }
 
 #[inline]

@@ -23,10 +23,10 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use crossbeam_queue::ArrayQueue;
-use pktkit_wire::{EtherType, Frame, MacAddr, VLAN_TAG_LEN};
+use pktkit_wire::{ETHERNET_HEADER_LEN, EtherType, Frame, MacAddr, VLAN_TAG_LEN};
 use smallvec::SmallVec;
 
-use self::mac_table::{Learned, MacTable, key_of};
+use self::mac_table::{Learned, MacTable, key_of, key_of_raw};
 use self::vlan::Egress;
 use crate::rate::TokenBucket;
 use crate::{
@@ -496,6 +496,39 @@ impl fmt::Display for L2HubSnapshot {
     }
 }
 
+/// The group (multicast) bit of a MAC address held in the low 48 bits of a `u64`.
+const GROUP_BIT: u64 = 1 << 40;
+
+/// What the hub reads of a frame's header, in one pass over its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Header {
+    /// Destination MAC, in the low 48 bits (as [`MacAddr::to_u64`]).
+    dst: u64,
+    /// Source MAC, likewise.
+    src: u64,
+    /// The VID of the outer 802.1Q / 802.1ad tag, if tagged.
+    tag: Option<u16>,
+}
+
+impl Header {
+    /// Reads `b`, the bytes of a [`Frame`] (so at least 14 bytes, and 18 if
+    /// tagged: `None` only if that does not hold).
+    #[inline(always)]
+    fn read(b: &[u8]) -> Option<Header> {
+        let h: &[u8; ETHERNET_HEADER_LEN] = b.first_chunk()?;
+        let [d0, d1, d2, d3, d4, d5, s0, s1, s2, s3, s4, s5, t0, t1] = *h;
+        let dst = u64::from_be_bytes([0, 0, d0, d1, d2, d3, d4, d5]);
+        let src = u64::from_be_bytes([0, 0, s0, s1, s2, s3, s4, s5]);
+        let tag = if EtherType(u16::from_be_bytes([t0, t1])).is_vlan_tag() {
+            let &[_, _, c0, c1] = b.get(12..)?.first_chunk::<VLAN_TAG_LEN>()?;
+            Some(u16::from_be_bytes([c0, c1]) & 0x0fff)
+        } else {
+            None
+        };
+        Some(Header { dst, src, tag })
+    }
+}
+
 /// A frame rebuilt with a tag pushed or popped (inline up to a full 1522-byte frame).
 type Rebuilt = SmallVec<[u8; 1536]>;
 
@@ -524,6 +557,8 @@ impl Inner {
         true
     }
 
+    #[cold]
+    #[inline(never)]
     fn drop_rx(&self, port: &Port, reason: DropReason) {
         port.counters.record_rx_drop();
         self.drops.record(reason);
@@ -532,34 +567,33 @@ impl Inner {
     /// The data path: one frame arriving on `ingress`.
     #[inline]
     fn forward(&self, ingress: &Port, frame: &Frame) {
-        let len = frame.len();
+        let b = frame.as_bytes();
+        let len = b.len();
         ingress.counters.record_rx(len);
+        let Some(h) = Header::read(b) else {
+            return self.drop_rx(ingress, DropReason::Malformed);
+        };
         let now_ns = self.clock.nanos().saturating_sub(self.origin_ns);
         if let Some(rate) = &ingress.rate
             && !rate.admit(now_ns, len)
         {
             return self.drop_rx(ingress, DropReason::RateLimited);
         }
-        let b = frame.as_bytes();
-        let tag = if EtherType(u16::from_be_bytes([b[12], b[13]])).is_vlan_tag() {
-            frame.vlan_tags().next()
-        } else {
-            None
-        };
-        let Some(vid) = ingress.vlan.ingress_vid(tag.map(|t| t.vid)) else {
+        let Some(vid) = ingress.vlan.ingress_vid(h.tag) else {
             return self.drop_rx(ingress, DropReason::VlanFiltered);
         };
-        let src = frame.src();
-        if src.is_multicast() {
+        if h.src & GROUP_BIT != 0 {
             return self.drop_rx(ingress, DropReason::BadSource);
         }
         let now_ms = now_ns / 1_000_000;
-        self.learn(ingress, key_of(vid, src), now_ms);
+        self.learn(ingress, key_of_raw(vid, h.src), now_ms);
 
         let ports = self.ports.load();
-        let dst = frame.dst();
-        if dst.is_unicast()
-            && let Some(pid) = self.table.lookup(key_of(vid, dst), now_ms, self.aging_ms)
+        let tagged = h.tag.is_some();
+        if h.dst & GROUP_BIT == 0
+            && let Some(pid) = self
+                .table
+                .lookup(key_of_raw(vid, h.dst), now_ms, self.aging_ms)
         {
             if pid == ingress.id.0 {
                 return self.drop_rx(ingress, DropReason::SamePort);
@@ -567,17 +601,22 @@ impl Inner {
             if let Some(out) = ports.get(pid)
                 && let Some(how) = out.vlan.egress(vid)
             {
-                self.emit(out, frame, tag.is_some(), vid, how);
+                self.emit(out, frame, tagged, vid, how);
                 return;
             }
         }
+        self.flood(&ports, ingress, frame, tagged, vid);
+    }
+
+    /// Sends `frame` out of every port of VLAN `vid` but `ingress`.
+    fn flood(&self, ports: &PortSet, ingress: &Port, frame: &Frame, tagged: bool, vid: u16) {
         self.stats.flooded.fetch_add(1, Relaxed);
         for out in ports.list.iter() {
             if out.id == ingress.id {
                 continue;
             }
             if let Some(how) = out.vlan.egress(vid) {
-                self.emit(out, frame, tag.is_some(), vid, how);
+                self.emit(out, frame, tagged, vid, how);
             }
         }
     }
@@ -649,17 +688,59 @@ impl Inner {
     fn send(&self, out: &Port, frame: &Frame) {
         match out.device.send(frame) {
             Ok(()) => out.counters.record_tx(frame.len()),
-            Err(_) => {
-                out.counters.record_tx_drop();
-                self.drops.record(DropReason::SendFailed);
-            }
+            Err(e) => self.send_failed(out, e),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn send_failed(&self, out: &Port, _error: io::Error) {
+        out.counters.record_tx_drop();
+        self.drops.record(DropReason::SendFailed);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_read_agrees_with_frame_accessors() {
+        let dst = [0x02, 0x11, 0x22, 0x33, 0x44, 0x55];
+        let src = [0x52, 0x54, 0x00, 0xab, 0xcd, 0xef];
+        let mut untagged = [0u8; 60];
+        untagged[..6].copy_from_slice(&dst);
+        untagged[6..12].copy_from_slice(&src);
+        untagged[12..14].copy_from_slice(&[0x08, 0x00]);
+        // 802.1Q with PCP/DEI set (they must not leak into the VID), and
+        // QinQ (802.1ad outer, 802.1Q inner): only the outer VID counts.
+        let mut dot1q = untagged;
+        dot1q[12..18].copy_from_slice(&[0x81, 0x00, 0xb0, 0x2a, 0x08, 0x06]);
+        let mut qinq = untagged;
+        qinq[12..22].copy_from_slice(&[0x88, 0xa8, 0x0f, 0xfe, 0x81, 0x00, 0x00, 0x07, 0x08, 0x00]);
+        let mut mcast = untagged;
+        mcast[..6].copy_from_slice(&[0x01, 0x00, 0x5e, 0x00, 0x00, 0x01]);
+        mcast[6] = 0x03;
+        for bytes in [
+            &untagged[..],
+            &dot1q[..],
+            &qinq[..],
+            &mcast[..],
+            &untagged[..14],
+        ] {
+            let f = Frame::parse(bytes).unwrap();
+            let h = Header::read(f.as_bytes()).unwrap();
+            assert_eq!(h.dst, f.dst().to_u64());
+            assert_eq!(h.src, f.src().to_u64());
+            assert_eq!(h.tag, f.vlan_id());
+            assert_eq!(h.dst & GROUP_BIT != 0, f.dst().is_multicast());
+            assert_eq!(h.src & GROUP_BIT != 0, f.src().is_multicast());
+        }
+        assert_eq!(Header::read(&dot1q[..42]).unwrap().tag, Some(0x02a));
+        assert_eq!(Header::read(&qinq[..]).unwrap().tag, Some(0xffe));
+        assert_eq!(Header::read(&untagged[..13]), None);
+        assert_eq!(Header::read(&dot1q[..15]), None, "tag cut short");
+    }
 
     #[test]
     fn port_ids_reuse_slots_with_new_generations() {
