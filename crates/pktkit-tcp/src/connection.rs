@@ -21,6 +21,8 @@ use crate::syn_cookies::CookieOptions;
 use crate::timer::{Timer, Timers};
 use crate::{Config, Error, Event, State, Stats, ip};
 
+mod fast_path;
+
 /// Smallest `poll_transmit` buffer: IPv6 header + largest TCP header + 1 byte.
 pub const MIN_TRANSMIT_BUFFER: usize = ip::IPV6_LEN + MAX_HEADER_LEN + 1;
 
@@ -545,6 +547,9 @@ impl Connection {
 
     /// Handles a TCP segment carried from `src` to `dst`.
     pub fn handle_segment(&mut self, now: Instant, src: IpAddr, dst: IpAddr, segment: &[u8]) {
+        if src == self.remote.ip() && dst == self.local.ip() && self.fast_receive(now, segment) {
+            return;
+        }
         let Ok(packet) = TcpPacket::new_checked(segment) else {
             self.stats.dropped_malformed += 1;
             return;
@@ -1028,13 +1033,24 @@ impl Connection {
             self.ack_now = true; // window full: tell the sender
             return;
         }
-        self.rcv_nxt = self.rcv_nxt + advanced as u32;
-        self.stats.bytes_received += advanced as u64;
-        self.events |= EV_READABLE;
         if had_holes {
+            self.rcv_nxt = self.rcv_nxt + advanced as u32;
+            self.stats.bytes_received += advanced as u64;
+            self.events |= EV_READABLE;
             self.ack_now = true; // RFC 5681 §4.2: ACK at once when a hole fills
             return;
         }
+        self.data_in_order(now, advanced);
+    }
+
+    /// `n` bytes arrived in order with no hole before or after them: RCV.NXT
+    /// advances, and the ACK is delayed or due (RFC 9293 §3.8.6.3: at least
+    /// every second full-sized segment; RFC 5681 §4.2).
+    #[inline]
+    fn data_in_order(&mut self, now: Instant, n: usize) {
+        self.rcv_nxt = self.rcv_nxt + n as u32;
+        self.stats.bytes_received += n as u64;
+        self.events |= EV_READABLE;
         self.unacked_segs += 1;
         match self.cfg.delayed_ack {
             Some(d) if self.unacked_segs < 2 => {
@@ -1405,12 +1421,19 @@ impl Connection {
             repr.sack_blocks = blocks;
         }
         if flags.contains(TcpFlags::ACK) {
-            self.ack_now = false;
-            self.unacked_segs = 0;
-            self.last_ack_sent = self.rcv_nxt;
-            self.timers.stop(Timer::DelayedAck);
+            self.ack_sent();
         }
         repr
+    }
+
+    /// Bookkeeping of a segment with ACK going out: what it acknowledges is
+    /// no longer owed.
+    #[inline]
+    fn ack_sent(&mut self) {
+        self.ack_now = false;
+        self.unacked_segs = 0;
+        self.last_ack_sent = self.rcv_nxt;
+        self.timers.stop(Timer::DelayedAck);
     }
 
     fn send_syn(&mut self, now: Instant, buf: &mut [u8], ack: bool) -> Transmit {
@@ -1445,8 +1468,8 @@ impl Connection {
     }
 
     fn send_ack(&mut self, now: Instant, buf: &mut [u8], seq: SeqNum) -> Transmit {
-        let repr = self.base_repr(now, seq, TcpFlags::ACK);
-        self.write(buf, &repr, None)
+        let header = self.header(now, seq, TcpFlags::ACK);
+        self.write_header(buf, &header, None)
     }
 
     fn effective_flight(&self) -> u32 {
@@ -1611,7 +1634,7 @@ impl Connection {
             flags |= TcpFlags::FIN;
         }
         let seq = self.snd_nxt;
-        let repr = self.base_repr(now, seq, flags);
+        let header = self.header(now, seq, flags);
         let seg_len = len + u32::from(with_fin);
         self.snd_nxt = seq + seg_len;
         if with_fin {
@@ -1631,7 +1654,7 @@ impl Connection {
             self.timers.set(Timer::Rto, now + self.rtt.rto());
         }
         self.arm_tlp(now);
-        Some(self.write(buf, &repr, Some((unsent_off, len as usize))))
+        Some(self.write_header(buf, &header, Some((unsent_off, len as usize))))
     }
 
     /// A repr like the next data segment's, to size its options.
@@ -1666,12 +1689,25 @@ impl Connection {
         repr: &TcpRepr<'_>,
         payload: Option<(usize, usize)>,
     ) -> Transmit {
-        let (src, dst) = (self.local.ip(), self.remote.ip());
-        let iph = ip::header_len(src);
+        let iph = ip::header_len(self.local.ip());
         let hl = repr.header_len();
+        repr.emit_header(&mut buf[iph..iph + hl]);
+        self.finish_segment(buf, iph, hl, payload)
+    }
+
+    /// Completes a segment whose `hl`-byte TCP header is at `buf[iph..]`:
+    /// copies the payload (`(offset in send_buf, len)`) after it, fills in the
+    /// checksum, and writes the `iph`-byte IP header in front.
+    #[inline]
+    fn finish_segment(
+        &mut self,
+        buf: &mut [u8],
+        iph: usize,
+        hl: usize,
+        payload: Option<(usize, usize)>,
+    ) -> Transmit {
         let plen = payload.map_or(0, |p| p.1);
         let seg_len = hl + plen;
-        repr.emit_header(&mut buf[iph..iph + hl]);
         if let Some((off, len)) = payload {
             let n = self
                 .send_buf
@@ -1686,7 +1722,7 @@ impl Connection {
         self.stats.segments_sent += 1;
         Transmit {
             len: iph + seg_len,
-            dst,
+            dst: self.remote.ip(),
         }
     }
 

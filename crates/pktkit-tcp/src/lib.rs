@@ -10,7 +10,8 @@
 //! * [`Connection`]: one connection. Open one with [`Connection::connect`],
 //!   or get one from a [`Listener`]. Its module docs give the call order.
 //! * [`Listener`]: a passive endpoint with a SYN queue, an accept backlog and
-//!   SYN cookies when the SYN queue is full.
+//!   SYN cookies when the SYN queue is full (which keep window scaling and
+//!   SACK, inside timestamps, when the peer uses timestamps).
 //! * [`Config`]: buffers, MSS, timers and features per connection.
 //! * [`IsnGenerator`]: RFC 6528 initial sequence numbers from your secret.
 //!

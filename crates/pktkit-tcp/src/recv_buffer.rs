@@ -11,7 +11,6 @@ pub(crate) const MAX_RANGES: usize = 32;
 
 /// A fixed-capacity ring: `[read head .. +readable)` is in-order data the
 /// application has not read; after it, the window, with out-of-order ranges.
-#[derive(Debug)]
 pub(crate) struct RecvBuffer {
     buf: Box<[u8]>,
     head: usize,
@@ -22,6 +21,19 @@ pub(crate) struct RecvBuffer {
     nranges: usize,
     /// Index into `ranges` of the range that last grew (reported first in SACK).
     last_range_start: Option<u32>,
+}
+
+impl core::fmt::Debug for RecvBuffer {
+    /// The bookkeeping, not the bytes (a connection's `Debug` stays readable).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RecvBuffer")
+            .field("capacity", &self.buf.len())
+            .field("head", &self.head)
+            .field("readable", &self.readable)
+            .field("ranges", &&self.ranges[..self.nranges])
+            .field("last_range_start", &self.last_range_start)
+            .finish()
+    }
 }
 
 impl RecvBuffer {
@@ -133,6 +145,25 @@ impl RecvBuffer {
         advance as usize
     }
 
+    /// Appends in-order data at RCV.NXT when no out-of-order data is held
+    /// (the bulk-transfer case: no range bookkeeping, one copy). Returns how
+    /// many bytes were taken: all of `data`, cut at the window.
+    #[inline]
+    pub(crate) fn append(&mut self, data: &[u8]) -> usize {
+        debug_assert!(self.nranges == 0, "append with out-of-order data held");
+        let len = data.len().min(self.window());
+        let cap = self.buf.len();
+        let mut at = self.head + self.readable;
+        if at >= cap {
+            at -= cap;
+        }
+        let first = len.min(cap - at);
+        self.buf[at..at + first].copy_from_slice(&data[..first]);
+        self.buf[..len - first].copy_from_slice(&data[first..len]);
+        self.readable += len;
+        len
+    }
+
     /// Merges `[start, end)` into the range list; false when it would need a
     /// new slot and none is free.
     fn add_range(&mut self, start: u32, end: u32) -> bool {
@@ -194,6 +225,34 @@ mod tests {
         let mut out = [0u8; 16];
         assert_eq!(b.read(&mut out), 12);
         assert_eq!(&out[..12], b"abcdefghijkl");
+    }
+
+    #[test]
+    fn append_matches_insert_across_the_wrap() {
+        let (mut a, mut b) = (RecvBuffer::new(10), RecvBuffer::new(10));
+        let mut read = Vec::new();
+        for (i, chunk) in [&b"abcdef"[..], b"gh", b"ijklmnop", b"q"]
+            .iter()
+            .enumerate()
+        {
+            assert_eq!(a.append(chunk), b.insert(0, chunk), "chunk {i}");
+            assert_eq!(a.readable(), b.readable());
+            let (mut oa, mut ob) = ([0u8; 3], [0u8; 3]);
+            let (na, nb) = (a.read(&mut oa), b.read(&mut ob));
+            assert_eq!(oa[..na], ob[..nb]);
+            read.extend_from_slice(&oa[..na]);
+        }
+        let (mut oa, mut ob) = ([0u8; 10], [0u8; 10]);
+        let (na, nb) = (a.read(&mut oa), b.read(&mut ob));
+        assert_eq!(oa[..na], ob[..nb]);
+        read.extend_from_slice(&oa[..na]);
+        // Window 10 throughout: "ijklmnop" was cut to what fit after "gh" and
+        // the unread bytes; the reader saw the stream in order.
+        assert!(read.starts_with(b"abcdefgh"));
+        // Cut at the window like `insert`.
+        let mut c = RecvBuffer::new(4);
+        assert_eq!(c.append(b"abcdef"), 4);
+        assert_eq!(c.append(b"x"), 0);
     }
 
     #[test]

@@ -6,11 +6,21 @@
 //! `offset 0` to the sequence number of the first unacknowledged data byte.
 
 /// A fixed-capacity ring of bytes. Allocated once, never grows.
-#[derive(Debug)]
 pub(crate) struct SendBuffer {
     buf: Box<[u8]>,
     head: usize,
     len: usize,
+}
+
+impl core::fmt::Debug for SendBuffer {
+    /// The bookkeeping, not the bytes (a connection's `Debug` stays readable).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SendBuffer")
+            .field("capacity", &self.buf.len())
+            .field("head", &self.head)
+            .field("len", &self.len)
+            .finish()
+    }
 }
 
 impl SendBuffer {

@@ -57,8 +57,9 @@ pub struct Cubic {
     ssthresh: u32,
     /// W_max, bytes.
     w_max: f64,
-    /// W_max before the last reduction (fast convergence).
-    w_last_max: f64,
+    /// cwnd_prior: the window when ssthresh was last set, bytes (RFC 9438
+    /// §4.3: where the Reno-friendly estimate switches to α = 1).
+    cwnd_prior: f64,
     /// K, seconds.
     k: f64,
     /// Start of the current congestion-avoidance epoch.
@@ -76,7 +77,7 @@ impl Cubic {
             cwnd: initial_window(mss),
             ssthresh: u32::MAX,
             w_max: 0.0,
-            w_last_max: 0.0,
+            cwnd_prior: 0.0,
             k: 0.0,
             epoch_start: None,
             w_est: 0.0,
@@ -97,6 +98,7 @@ impl Cubic {
                 if hs.css_rounds >= CSS_ROUNDS {
                     // RFC 9406: after CSS_ROUNDS, enter congestion avoidance.
                     self.ssthresh = self.cwnd;
+                    self.cwnd_prior = f64::from(self.cwnd);
                     hs.css_baseline = None;
                     hs.done = true;
                     return;
@@ -155,7 +157,7 @@ impl Cubic {
         // W_cubic(t + RTT) in bytes (§4.2, eq. 1).
         let target = (C * (t + rtt - self.k).powi(3) * mss + self.w_max).clamp(cwnd, 1.5 * cwnd);
         // Reno-friendly region (§4.3).
-        let alpha = if self.w_est >= self.w_last_max.max(self.w_max) {
+        let alpha = if self.w_est >= self.cwnd_prior {
             1.0
         } else {
             3.0 * (1.0 - BETA) / (1.0 + BETA)
@@ -209,7 +211,7 @@ impl CongestionControl for Cubic {
     fn on_congestion_event(&mut self, _now: Instant, _in_flight: u32) {
         let cwnd = self.cwnd as f64;
         // Fast convergence (§4.7).
-        self.w_last_max = self.w_max;
+        self.cwnd_prior = cwnd;
         self.w_max = if cwnd < self.w_max {
             cwnd * (1.0 + BETA) / 2.0
         } else {

@@ -130,11 +130,17 @@ pub(crate) struct Sim {
     drop: DropRule,
     /// (time, client cwnd) at every change.
     pub(crate) cwnd: Vec<(Instant, u32)>,
+    /// (time, client ssthresh) at every change.
+    pub(crate) ssthresh: Vec<(Instant, u32)>,
+    /// (arrival time, SEG.ACK) of every segment delivered to the client.
+    pub(crate) client_acks: Vec<(Instant, u32)>,
     buf: Vec<u8>,
     chunk: Vec<u8>,
     streams: [Stream; 2],
     /// Packets the bottleneck queue dropped, per direction.
     pub(crate) queue_drops: [u64; 2],
+    /// Packets the drop rule dropped, per direction.
+    pub(crate) rule_drops: [u64; 2],
 }
 
 pub(crate) fn parse(dir: usize, at: Instant, pkt: &[u8]) -> Seen {
@@ -186,6 +192,8 @@ impl Sim {
             now: t0,
             link,
             cwnd: vec![(t0, client.cwnd())],
+            ssthresh: vec![(t0, client.ssthresh())],
+            client_acks: Vec::new(),
             client,
             listener,
             server: None,
@@ -197,6 +205,7 @@ impl Sim {
             chunk: vec![0; 65_536],
             streams: [Stream::default(); 2],
             queue_drops: [0; 2],
+            rule_drops: [0; 2],
         };
         while !(sim.server.is_some() && sim.client.state().is_synchronized()) {
             sim.check_time(Duration::from_secs(120));
@@ -269,6 +278,7 @@ impl Sim {
             let pkt = self.buf[..t.len].to_vec();
             let mut seen = parse(dir, self.now, &pkt);
             seen.dropped = (self.drop)(&seen, &self.log);
+            self.rule_drops[dir] += u64::from(seen.dropped);
             if !seen.dropped && !self.enqueue(dir, pkt) {
                 seen.queue_drop = true;
                 self.queue_drops[dir] += 1;
@@ -311,6 +321,10 @@ impl Sim {
         }
         while self.dirs[1].queue.front().is_some_and(|p| p.0 <= self.now) {
             let (_, p) = self.dirs[1].queue.pop_front().unwrap();
+            if self.keep_log {
+                let s = parse(1, self.now, &p);
+                self.client_acks.push((self.now, s.ack));
+            }
             self.client.handle_packet(self.now, &p);
             self.record_cwnd();
         }
@@ -331,6 +345,10 @@ impl Sim {
         let w = self.client.cwnd();
         if self.cwnd.last().is_none_or(|&(_, last)| last != w) {
             self.cwnd.push((self.now, w));
+        }
+        let t = self.client.ssthresh();
+        if self.ssthresh.last().is_none_or(|&(_, last)| last != t) {
+            self.ssthresh.push((self.now, t));
         }
     }
 
@@ -388,6 +406,33 @@ impl Sim {
         }
         let until = self.now + settle;
         while self.now < until && self.step() {}
+    }
+
+    /// Queues `c2s` more bytes at the client (read and checked at the server
+    /// as they come), without waiting.
+    pub(crate) fn queue_client_bytes(&mut self, c2s: u64) {
+        self.streams[0].total += c2s;
+    }
+
+    /// Runs the applications and the link until `done` holds (at most `limit`
+    /// of virtual time).
+    pub(crate) fn run_until(&mut self, limit: Duration, done: impl Fn(&Sim) -> bool) {
+        let until = self.now + limit;
+        while !done(self) {
+            assert!(self.now < until, "not done within {limit:?}");
+            self.pump();
+            assert!(self.step(), "nothing scheduled: stalled");
+        }
+    }
+
+    /// Runs the applications and the link for `d` of virtual time.
+    pub(crate) fn run_for(&mut self, d: Duration) {
+        let until = self.now + d;
+        while self.now < until {
+            self.pump();
+            assert!(self.step(), "nothing scheduled: stalled");
+        }
+        self.pump();
     }
 
     /// `transfer` with the usual limits, client to server only.
