@@ -413,6 +413,11 @@ impl Connection {
         self.cc.window()
     }
 
+    /// The slow-start threshold, bytes (`u32::MAX` until slow start ends).
+    pub fn ssthresh(&self) -> u32 {
+        self.cc.ssthresh()
+    }
+
     /// The smoothed RTT.
     pub fn srtt(&self) -> Duration {
         self.rtt.srtt()
