@@ -30,8 +30,7 @@ const SIMD_MIN_LEN: usize = 128;
 pub fn sum(data: &[u8], initial: u32) -> u32 {
     #[cfg(target_arch = "x86_64")]
     if data.len() >= SIMD_MIN_LEN {
-        let (acc, used) = simd::sum_best(data);
-        return finish(add_carry(acc, scalar_ne(&data[used..])), initial);
+        return finish(simd::sum_best(data), initial);
     }
     finish(scalar_ne(data), initial)
 }
@@ -54,15 +53,9 @@ pub fn sum_with(kernel: Kernel, data: &[u8], initial: u32) -> Option<u32> {
     let acc = match kernel {
         Kernel::Scalar => scalar_ne(data),
         #[cfg(target_arch = "x86_64")]
-        Kernel::Sse2 => {
-            let (acc, used) = simd::sum_sse2_baseline(data);
-            add_carry(acc, scalar_ne(&data[used..]))
-        }
+        Kernel::Sse2 => simd::sum_sse2_baseline(data),
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2 => {
-            let (acc, used) = simd::sum_avx2_checked(data)?;
-            add_carry(acc, scalar_ne(&data[used..]))
-        }
+        Kernel::Avx2 => simd::sum_avx2_checked(data)?,
         #[cfg(not(target_arch = "x86_64"))]
         Kernel::Sse2 | Kernel::Avx2 => return None,
     };
@@ -77,61 +70,170 @@ const fn add_carry(a: u64, b: u64) -> u64 {
     s + c as u64
 }
 
-/// Sum of `data` read as *native-endian* 16-bit words, in a 64-bit accumulator
-/// congruent modulo `0xffff` (RFC 1071 section 2(B): byte order independence).
-/// Eight bytes per load, four independent accumulators.
-#[inline]
-fn scalar_ne(data: &[u8]) -> u64 {
-    // Callers pass exactly 8 bytes (`chunks_exact(8)`), so this is one load.
-    let rd = |b: &[u8]| -> u64 {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(b);
-        u64::from_ne_bytes(w)
-    };
-    let (mut a0, mut a1, mut a2, mut a3) = (0u64, 0u64, 0u64, 0u64);
-    let mut chunks = data.chunks_exact(32);
-    for c in &mut chunks {
-        a0 = add_carry(a0, rd(&c[0..8]));
-        a1 = add_carry(a1, rd(&c[8..16]));
-        a2 = add_carry(a2, rd(&c[16..24]));
-        a3 = add_carry(a3, rd(&c[24..32]));
+/// Sliding byte mask for a window that overlaps bytes already summed: the
+/// bytes at offset `k` are `0x00` for positions below `32 - k` and `0xff` from
+/// there on (see [`scalar_ne`] and the SIMD kernels).
+pub(crate) static TAIL_MASK: [u8; 64] = {
+    let mut m = [0u8; 64];
+    let mut i = 32;
+    while i < 64 {
+        m[i] = 0xff;
+        i += 1;
     }
-    let mut words = chunks.remainder().chunks_exact(8);
-    for c in &mut words {
-        a0 = add_carry(a0, rd(c));
+    m
+};
+
+/// The first 8 bytes of `b` (callers pass exactly 8) as a native-endian `u64`.
+#[inline(always)]
+fn word(b: &[u8]) -> u64 {
+    match b.first_chunk::<8>() {
+        Some(w) => u64::from_ne_bytes(*w),
+        None => 0,
     }
-    // The last 0..=7 bytes, with fixed-size loads (a variable-length copy
-    // would cost a call to `memcpy`). They start at an even offset, so a
-    // 4-byte load is two whole 16-bit words; an odd final byte lands in the
-    // first byte of its word, which is RFC 1071's zero padding in either
-    // byte order.
-    let mut tail = 0u64;
-    let mut r = words.remainder();
-    if let [b0, b1, b2, b3, rest @ ..] = r {
-        tail += u32::from_ne_bytes([*b0, *b1, *b2, *b3]) as u64;
-        r = rest;
-    }
-    if let [b0, b1, rest @ ..] = r {
-        tail += u16::from_ne_bytes([*b0, *b1]) as u64;
-        r = rest;
-    }
-    if let [b0] = r {
-        tail += u16::from_ne_bytes([*b0, 0]) as u64;
-    }
-    a1 = add_carry(a1, tail);
-    add_carry(add_carry(a0, a1), add_carry(a2, a3))
 }
 
-/// Turns a native-endian 64-bit accumulator into the big-endian sum plus `initial`.
+/// [`halves`] of each 8-byte word of `words` (a multiple of 8 bytes long)
+/// ANDed with the same word of `mask`, added up.
+#[inline(always)]
+fn masked_words(words: &[u8], mask: &[u8]) -> u64 {
+    words
+        .chunks_exact(8)
+        .zip(mask.chunks_exact(8))
+        .map(|(w, m)| halves(word(w) & word(m)))
+        .sum()
+}
+
+/// Sum of `data` read as *native-endian* 16-bit words (an odd last byte padded
+/// with zero), congruent modulo `0xffff` (RFC 1071 section 2(B): byte order
+/// independence), and zero only when every word is.
+#[inline]
+fn scalar_ne(data: &[u8]) -> u64 {
+    if data.len() > SCALAR_BLOCK {
+        return scalar_ne_blocks(data, SCALAR_BLOCK);
+    }
+    scalar_ne_block(data)
+}
+
+/// Bytes [`scalar_ne_block`] sums without overflow: each 8-byte word adds less
+/// than 2^33 to one of two accumulators, so 2^30 bytes add less than 2^60.
+const SCALAR_BLOCK: usize = 1 << 30;
+
+/// [`scalar_ne`] of more than [`SCALAR_BLOCK`] bytes, `block` (even, at most
+/// [`SCALAR_BLOCK`]) bytes at a time.
+#[cold]
+#[inline(never)]
+fn scalar_ne_blocks(data: &[u8], block: usize) -> u64 {
+    // Every block but the last has the even length `block`, so each starts on
+    // a word boundary.
+    data.chunks(block.max(2) & !1)
+        .fold(0, |acc, b| add_carry(acc, scalar_ne_block(b)))
+}
+
+/// A 64-bit word as the sum of its 32-bit halves: congruent modulo `0xffff`
+/// (2^32 is 1 modulo `0xffff`), below 2^33, zero only when `w` is.
+#[inline(always)]
+const fn halves(w: u64) -> u64 {
+    (w & 0xffff_ffff) + (w >> 32)
+}
+
+/// [`scalar_ne`] of at most [`SCALAR_BLOCK`] bytes.
+///
+/// Eight bytes per load into two carry-free accumulators (no flag chain, so
+/// the loads and adds of one call run in parallel). The last, partial part is
+/// one window ending at the last even byte and overlapping what was summed
+/// already; a mask from [`TAIL_MASK`] zeroes the overlap. The window starts at
+/// an even offset, so every 16-bit word stays whole.
+#[inline(always)]
+fn scalar_ne_block(data: &[u8]) -> u64 {
+    let even = data.len() & !1;
+    let words = &data[..even];
+    let acc = if even >= 32 {
+        let (mut a0, mut a1) = (0u64, 0u64);
+        let mut chunks = words.chunks_exact(32);
+        for ch in &mut chunks {
+            a0 += halves(word(&ch[0..8]));
+            a1 += halves(word(&ch[8..16]));
+            a0 += halves(word(&ch[16..24]));
+            a1 += halves(word(&ch[24..32]));
+        }
+        // The window `even - 32..even` without its first `32 - k` bytes.
+        let k = chunks.remainder().len();
+        if k != 0
+            && let (Some(win), Some(mask)) = (
+                words.last_chunk::<32>(),
+                TAIL_MASK.get(k..).and_then(|m| m.first_chunk::<32>()),
+            )
+        {
+            a0 += masked_words(win, mask);
+        }
+        a0 + a1
+    } else if even >= 16 {
+        // Bytes 0..16, then the window `even - 16..even` without its first
+        // `32 - even` bytes.
+        match (
+            words.first_chunk::<16>(),
+            words.last_chunk::<16>(),
+            TAIL_MASK.get(even..).and_then(|m| m.first_chunk::<16>()),
+        ) {
+            (Some(head), Some(win), Some(mask)) => {
+                halves(word(&head[..8])) + halves(word(&head[8..])) + masked_words(win, mask)
+            }
+            _ => 0,
+        }
+    } else if even >= 8 {
+        // Bytes 0..8, then the window `even - 8..even` without its first
+        // `16 - even` bytes.
+        match (
+            words.first_chunk::<8>(),
+            words.last_chunk::<8>(),
+            TAIL_MASK
+                .get(even + 16..)
+                .and_then(|m| m.first_chunk::<8>()),
+        ) {
+            (Some(head), Some(win), Some(mask)) => {
+                halves(u64::from_ne_bytes(*head)) + masked_words(win, mask)
+            }
+            _ => 0,
+        }
+    } else {
+        // 0, 2, 4 or 6 bytes.
+        let mut t = 0u64;
+        if let [b0, b1, b2, b3, ..] = words {
+            t += u32::from_ne_bytes([*b0, *b1, *b2, *b3]) as u64;
+        }
+        if let [.., b0, b1] = words
+            && even & 2 != 0
+        {
+            t += u16::from_ne_bytes([*b0, *b1]) as u64;
+        }
+        t
+    };
+    // An odd final byte is the first byte of its zero-padded word, which is
+    // RFC 1071's padding in either byte order.
+    let odd = match (data.len() & 1, data.last()) {
+        (1, Some(b)) => u16::from_ne_bytes([*b, 0]) as u64,
+        _ => 0,
+    };
+    acc + odd
+}
+
+/// Turns a native-endian accumulator (congruent modulo `0xffff`, zero only for
+/// an all-zero input) into the big-endian sum plus `initial`, at most `0x1_fffe`.
 #[inline(always)]
 fn finish(acc: u64, initial: u32) -> u32 {
-    let ne = fold(fold64(acc));
+    // Swapping the bytes of every 16-bit word multiplies the sum by 256 modulo
+    // 0xffff, and so does rotating a 64-bit value left by 8 (2^64 = 1 modulo
+    // 0xffff). A rotation keeps a non-zero value non-zero.
     let be = if cfg!(target_endian = "little") {
-        ne.swap_bytes()
+        acc.rotate_left(8)
     } else {
-        ne
+        acc
     };
-    fold(initial) as u32 + be as u32
+    let t = add_carry(be, initial as u64);
+    let (s, c) = (t as u32).overflowing_add((t >> 32) as u32);
+    // As in `add_carry`: no overflow after an overflow.
+    let s = s + c as u32;
+    (s & 0xffff) + (s >> 16)
 }
 
 /// The plain RFC 1071 sum: the reference every faster implementation must match
@@ -293,8 +395,25 @@ mod tests {
     }
 
     #[test]
+    fn scalar_blocks_match_one_pass() {
+        // The >1 GiB path of the scalar kernel, with small blocks: the per-block
+        // sums must add up to the reference, odd tails included.
+        let buf = noise(5000, 0xfeed);
+        for len in [0usize, 1, 2, 33, 64, 999, 1000, 1001, 4999, 5000] {
+            for block in [2usize, 8, 30, 64, 1000] {
+                let d = &buf[..len];
+                assert_eq!(
+                    fold(finish(scalar_ne_blocks(d, block), 3)),
+                    fold(reference_sum(d, 3)),
+                    "len {len} block {block}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn large_buffers_drain_lanes() {
-        // Longer than one drain block of both SIMD kernels (512 KiB / 256 KiB).
+        // Longer than one drain block (64 KiB) of both SIMD kernels.
         let mut d = std::vec![0xffu8; (1 << 20) + 77];
         d[12345] = 0;
         let want = fold(reference_sum(&d, 7));
