@@ -1,8 +1,9 @@
 //! Interop with the Linux kernel's TCP: our engine drives a TUN device whose
 //! other end is in a network namespace the test creates; kernel sockets in
-//! that namespace talk to us. Kernel client → our listener, our client →
-//! kernel listener (data both ways, byte for byte, FIN seen as EOF), a
-//! refused connection (kernel RST), and our abort seen by the kernel as a reset.
+//! that namespace talk to us. Kernel client → our listener (also through SYN
+//! cookies), our client → kernel listener (data both ways, byte for byte, FIN
+//! seen as EOF), a refused connection (kernel RST), and our abort seen by the
+//! kernel as a reset.
 //!
 //! Needs root (CAP_NET_ADMIN); skipped loudly otherwise (see `pktkit_testkit`).
 
@@ -133,7 +134,7 @@ impl OurApp {
 fn drive(
     s: &Setup,
     mut conn: Option<Connection>,
-    mut listener: Option<Listener>,
+    mut listener: Option<&mut Listener>,
     app: &mut OurApp,
     limit: Duration,
     mut done: impl FnMut(&OurApp, Option<&Connection>) -> bool,
@@ -150,7 +151,7 @@ fn drive(
         let next = conn
             .as_ref()
             .and_then(Connection::poll_timeout)
-            .or_else(|| listener.as_ref().and_then(Listener::poll_timeout));
+            .or_else(|| listener.as_ref().and_then(|l| l.poll_timeout()));
         let wait = next
             .map_or(Duration::from_millis(5), |t| {
                 t.saturating_duration_since(now)
@@ -198,12 +199,11 @@ fn drive(
     }
 }
 
-#[test]
-fn kernel_client_to_our_server() {
-    if !require_root() {
-        return;
-    }
-    let s = setup("s");
+/// A kernel client connects to our listener (configured by `listener`) on
+/// `port`, sends `BYTES`, half-closes and reads our answer to EOF; returns
+/// the connection our listener accepted, closed.
+fn kernel_client_to(tag: &str, port: u16, listener: ListenerConfig) -> (Connection, Listener) {
+    let s = setup(tag);
     let request = pattern(1, BYTES);
     let response = pattern(2, BYTES);
     let (req, resp) = (request.clone(), response.clone());
@@ -213,7 +213,7 @@ fn kernel_client_to_our_server() {
         let client = scope.spawn(move || {
             ns.enter_on_thread(move || {
                 let mut c = TcpStream::connect_timeout(
-                    &SocketAddr::from((OURS, 8080)),
+                    &SocketAddr::from((OURS, port)),
                     Duration::from_secs(10),
                 )
                 .unwrap();
@@ -227,15 +227,7 @@ fn kernel_client_to_our_server() {
             .unwrap()
         });
         let t0 = Instant::now();
-        let listener = Listener::new(
-            SocketAddr::from((OURS, 8080)),
-            ListenerConfig {
-                connection: config(),
-                ..ListenerConfig::default()
-            },
-            [9; 16],
-            t0,
-        );
+        let mut listener = Listener::new(SocketAddr::from((OURS, port)), listener, [9; 16], t0);
         let mut app = OurApp {
             to_send: resp,
             sent: 0,
@@ -248,7 +240,7 @@ fn kernel_client_to_our_server() {
         let c = drive(
             &s,
             None,
-            Some(listener),
+            Some(&mut listener),
             &mut app,
             Duration::from_secs(30),
             |a, _| a.closed.is_some(),
@@ -267,12 +259,52 @@ fn kernel_client_to_our_server() {
             (0, 0),
             "{st:?}"
         );
-        let (sack, ts, ws) = c.negotiated();
-        assert!(
-            sack && ts && ws,
-            "Linux offers SACK, timestamps and window scaling"
-        );
-    });
+        (c, listener)
+    })
+}
+
+#[test]
+fn kernel_client_to_our_server() {
+    if !require_root() {
+        return;
+    }
+    let lc = ListenerConfig {
+        connection: config(),
+        ..ListenerConfig::default()
+    };
+    let (c, _) = kernel_client_to("s", 8080, lc);
+    let (sack, ts, ws) = c.negotiated();
+    assert!(
+        sack && ts && ws,
+        "Linux offers SACK, timestamps and window scaling"
+    );
+}
+
+/// The same through a listener that answers every SYN with a SYN cookie (its
+/// SYN queue holds nothing): Linux offers timestamps, so the cookie keeps
+/// window scaling and SACK, and the kernel accepts our timestamps going on
+/// from the cookie's TSval (PAWS would drop them otherwise and the transfer
+/// would stall).
+#[test]
+fn kernel_client_through_syn_cookies() {
+    if !require_root() {
+        return;
+    }
+    let lc = ListenerConfig {
+        syn_queue: 0,
+        syn_cookies: true,
+        connection: config(),
+        ..ListenerConfig::default()
+    };
+    let (c, l) = kernel_client_to("k", 8081, lc);
+    let ls = l.stats();
+    assert_eq!((ls.syns_queued, ls.cookies_accepted), (0, 1), "{ls:?}");
+    assert_eq!(
+        c.negotiated(),
+        (true, true, true),
+        "SACK, timestamps, window scaling"
+    );
+    assert_eq!(c.stats().dropped_paws, 0);
 }
 
 #[test]
