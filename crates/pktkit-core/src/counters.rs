@@ -21,7 +21,7 @@ use std::sync::atomic::{
 use crossbeam_utils::CachePadded;
 
 /// Threads that get a shard of their own; the rest share one.
-const SHARDS: usize = 8;
+pub(crate) const SHARDS: usize = 8;
 const NO_SHARD: u8 = 0xfe;
 const UNCLAIMED: u8 = 0xff;
 
@@ -47,9 +47,10 @@ thread_local! {
 }
 
 /// The shard this thread owns exclusively, or `None` (use the shared one).
-/// Claimed on first use, released when the thread exits.
+/// Claimed on first use, released when the thread exits. Other per-thread
+/// state of the crate (the hub's flow memos) is indexed by it too.
 #[inline]
-fn thread_shard() -> Option<usize> {
+pub(crate) fn thread_shard() -> Option<usize> {
     match SHARD.with(Cell::get) {
         UNCLAIMED => claim_shard(),
         NO_SHARD => None,

@@ -391,3 +391,88 @@ fn detaching_while_other_threads_forward_is_safe() {
     let sink_rx = sink.dev.counters().unwrap().snapshot().rx_packets;
     assert!(sink_rx > 0);
 }
+
+/// A repeated flow is forwarded from a per-thread memo; every event that
+/// changes the answer must still be seen at once: the destination moving,
+/// the source moving away and back, the destination ageing out or its port
+/// going, and the source's entry must keep being refreshed while only the
+/// memo is used.
+#[test]
+fn repeated_flows_follow_every_table_change() {
+    let clock = ManualClock::new();
+    let hub = L2Hub::with_config(L2HubConfig {
+        aging: Duration::from_secs(300),
+        clock: Arc::new(clock.clone()),
+        ..Default::default()
+    });
+    let (a, pa) = host(1);
+    let (b, pb) = host(2);
+    let (c, pc) = host(3);
+    let (d, pd) = host(4);
+    let ha = hub.attach(pa).unwrap();
+    let hb = hub.attach(pb).unwrap();
+    let hc = hub.attach(pc).unwrap();
+    let _hd = hub.attach(pd).unwrap();
+    let take_all = || {
+        [
+            a.take().len(),
+            b.take().len(),
+            c.take().len(),
+            d.take().len(),
+        ]
+    };
+    let to_9 = frame(mac(9), mac(1));
+    b.send(&frame(MacAddr::BROADCAST, mac(9))); // mac 9 lives behind b
+    a.send(&to_9);
+    take_all();
+    for _ in 0..5 {
+        a.send(&to_9);
+    }
+    assert_eq!(take_all(), [0, 5, 0, 0], "known unicast, repeated");
+
+    // The destination moves to c: the very next frame follows it.
+    c.send(&frame(MacAddr::BROADCAST, mac(9)));
+    take_all();
+    a.send(&to_9);
+    assert_eq!(take_all(), [0, 0, 1, 0], "after the move");
+
+    // The source shows up on d, then talks from a again: it moves back.
+    d.send(&frame(mac(9), mac(1)));
+    assert_eq!(hub.lookup(0, mac(1)), Some(_hd.id()));
+    take_all();
+    a.send(&to_9);
+    assert_eq!(hub.lookup(0, mac(1)), Some(ha.id()), "moved back to a");
+    assert_eq!(take_all(), [0, 0, 1, 0]);
+
+    // Ten minutes of steady traffic, a frame every 10 s, with mac 9 talking
+    // back every 100 s: both entries stay (mac 1's is refreshed even though
+    // its frames keep taking the memo) and nothing is flooded.
+    for step in 1..=60 {
+        clock.advance(Duration::from_secs(10));
+        a.send(&to_9);
+        if step % 10 == 0 {
+            c.send(&frame(mac(1), mac(9)));
+        }
+    }
+    assert_eq!(take_all(), [6, 0, 60, 0]);
+    assert_eq!(hub.lookup(0, mac(1)), Some(ha.id()));
+
+    // mac 9 falls silent: once its entry is older than the ageing time the
+    // flow floods again, memo or not.
+    clock.advance(Duration::from_secs(299));
+    a.send(&to_9);
+    assert_eq!(take_all(), [0, 0, 1, 0], "299 s: still known");
+    clock.advance(Duration::from_secs(2));
+    a.send(&to_9);
+    assert_eq!(take_all(), [0, 1, 1, 1], "301 s: aged out, flooded");
+
+    // Relearned on c, memoised, then c's port goes: flooded to who is left.
+    c.send(&frame(MacAddr::BROADCAST, mac(9)));
+    a.send(&to_9);
+    a.send(&to_9);
+    take_all();
+    drop(hc);
+    a.send(&to_9);
+    assert_eq!(take_all(), [0, 1, 0, 1], "egress port detached");
+    drop(hb);
+}

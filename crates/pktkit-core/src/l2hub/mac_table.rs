@@ -6,6 +6,12 @@
 //! Readers load key, value, key again, so they never pair a key with another
 //! key's value; writers claim a slot by CAS on the value. Nothing here blocks.
 //!
+//! Every change of an entry's port or presence (new, moved, removed, evicted)
+//! bumps a [generation](MacTable::generation) after the change, so a caller
+//! that remembers a decision together with the generation it read *before*
+//! consulting the table knows the decision still holds while the generation
+//! is unchanged (ageing aside: it also remembers the last-seen times).
+//!
 //! Bounds: at most `capacity` live entries overall, enforced exactly by a FIFO
 //! of insertions (the oldest insertion is evicted first); a full bucket evicts
 //! its least recently seen slot. Per-port FIFOs (kept by the hub) bound each port.
@@ -15,6 +21,7 @@ use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_queue::ArrayQueue;
+use crossbeam_utils::CachePadded;
 use pktkit_wire::MacAddr;
 
 /// Slots per bucket.
@@ -61,14 +68,19 @@ struct Slot {
 /// What [`MacTable::learn`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Learned {
-    /// Already known on this port and fresh: nothing written.
-    Known,
+    /// Already known on this port and fresh (last seen at `seen`): nothing written.
+    Known {
+        /// The entry's last-seen time (ms).
+        seen: u64,
+    },
     /// Known on this port; last-seen refreshed.
     Refreshed,
     /// Known on another port; moved (the old port id is given).
     Moved(u32),
     /// A new entry.
     New,
+    /// Another writer changed the entry at the same moment; left as it is.
+    Raced,
     /// Could not be stored (every slot of its bucket busy).
     Refused,
 }
@@ -80,6 +92,8 @@ pub(crate) struct MacTable {
     seed: u64,
     fifo: ArrayQueue<u64>,
     refresh_ms: u64,
+    /// Bumped after every change of an entry's port or presence.
+    generation: CachePadded<AtomicU64>,
 }
 
 impl MacTable {
@@ -101,7 +115,27 @@ impl MacTable {
             seed,
             fifo: ArrayQueue::new(capacity),
             refresh_ms,
+            generation: CachePadded::new(AtomicU64::new(1)),
         }
+    }
+
+    /// The current generation (see the module docs). Read it before
+    /// consulting the table for a decision to remember.
+    #[inline]
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Marks a change made just before.
+    #[inline]
+    fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    /// How long a known entry goes without a last-seen rewrite (ms).
+    #[inline]
+    pub(crate) fn refresh_ms(&self) -> u64 {
+        self.refresh_ms
     }
 
     /// The bound on live entries.
@@ -116,9 +150,10 @@ impl MacTable {
         &self.slots[b * WAYS..(b + 1) * WAYS]
     }
 
-    /// The port of `key` if present and seen within `max_age_ms` of `now_ms`.
+    /// The port of `key` and its last-seen time, if present and seen within
+    /// `max_age_ms` of `now_ms`.
     #[inline]
-    pub(crate) fn lookup(&self, key: u64, now_ms: u64, max_age_ms: u64) -> Option<u32> {
+    pub(crate) fn lookup(&self, key: u64, now_ms: u64, max_age_ms: u64) -> Option<(u32, u64)> {
         for s in self.bucket(key) {
             if s.key.load(Ordering::Acquire) != key {
                 continue;
@@ -130,7 +165,7 @@ impl MacTable {
             if now_ms.saturating_sub(time_of(v)) > max_age_ms {
                 return None;
             }
-            return Some(port_of(v));
+            return Some((port_of(v), time_of(v)));
         }
         None
     }
@@ -138,7 +173,7 @@ impl MacTable {
     /// Records that `key` was seen on `port` at `now_ms`. Entries older than
     /// `max_age_ms` count as free. `on_evict(key, port)` is told about every
     /// live entry this removes to make room.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn learn(
         &self,
         key: u64,
@@ -159,7 +194,7 @@ impl MacTable {
             let old_port = port_of(v);
             if old_port == port {
                 if now_ms.saturating_sub(time_of(v)) < self.refresh_ms {
-                    return Learned::Known;
+                    return Learned::Known { seen: time_of(v) };
                 }
                 // A lost race means another thread refreshed it: fine either way.
                 let _ = s.value.compare_exchange(
@@ -174,9 +209,10 @@ impl MacTable {
                 .compare_exchange(v, pack(port, now_ms), Ordering::AcqRel, Ordering::Relaxed)
                 .is_ok()
             {
+                self.changed();
                 return Learned::Moved(old_port);
             }
-            return Learned::Known;
+            return Learned::Raced;
         }
         self.insert_new(bucket, key, port, now_ms, max_age_ms, on_evict)
     }
@@ -235,6 +271,7 @@ impl MacTable {
             }
             s.key.store(key, Ordering::Release);
             s.value.store(pack(port, now_ms), Ordering::Release);
+            self.changed();
             return Learned::New;
         }
         Learned::Refused
@@ -257,6 +294,7 @@ impl MacTable {
                 .compare_exchange(v, FREE, Ordering::AcqRel, Ordering::Relaxed)
                 .is_ok()
             {
+                self.changed();
                 return Some(port_of(v));
             }
         }
@@ -279,6 +317,9 @@ impl MacTable {
             {
                 n += 1;
             }
+        }
+        if n > 0 {
+            self.changed();
         }
         n
     }
@@ -327,21 +368,39 @@ mod tests {
         let t = MacTable::new(64, 1000);
         let k = key_of(10, mac(1));
         let mut ev = |_, _| panic!("nothing to evict");
+        let g0 = t.generation();
         assert_eq!(t.learn(k, 3, 0, 300_000, &mut ev), Learned::New);
-        assert_eq!(t.lookup(k, 10, 300_000), Some(3));
+        let g1 = t.generation();
+        assert!(g1 > g0, "a new entry is a change");
+        assert_eq!(t.lookup(k, 10, 300_000), Some((3, 0)));
         assert_eq!(
             t.lookup(key_of(11, mac(1)), 10, 300_000),
             None,
             "other VLAN"
         );
-        assert_eq!(t.learn(k, 3, 500, 300_000, &mut ev), Learned::Known);
+        assert_eq!(
+            t.learn(k, 3, 500, 300_000, &mut ev),
+            Learned::Known { seen: 0 }
+        );
         assert_eq!(t.learn(k, 3, 1500, 300_000, &mut ev), Learned::Refreshed);
+        assert_eq!(t.lookup(k, 1500, 300_000), Some((3, 1500)));
+        assert_eq!(t.generation(), g1, "known and refreshed change no port");
         assert_eq!(t.learn(k, 4, 1600, 300_000, &mut ev), Learned::Moved(3));
-        assert_eq!(t.lookup(k, 1600 + 300_000, 300_000), Some(4));
+        let g2 = t.generation();
+        assert!(g2 > g1, "a move is a change");
+        assert_eq!(t.lookup(k, 1600 + 300_000, 300_000), Some((4, 1600)));
         assert_eq!(t.lookup(k, 1601 + 300_000, 300_000), None, "aged out");
         assert_eq!(t.remove(k, Some(3)), None);
+        assert_eq!(t.generation(), g2, "nothing removed");
         assert_eq!(t.remove(k, Some(4)), Some(4));
+        assert!(t.generation() > g2, "a removal is a change");
         assert_eq!(t.lookup(k, 1600, 300_000), None);
+        t.learn(k, 4, 1700, 300_000, &mut ev);
+        let g3 = t.generation();
+        assert_eq!(t.retain_not(|_, p, _| p == 9), 0);
+        assert_eq!(t.generation(), g3, "nothing freed");
+        assert_eq!(t.retain_not(|_, p, _| p == 4), 1);
+        assert!(t.generation() > g3, "a freed entry is a change");
     }
 
     #[test]

@@ -6,9 +6,12 @@
 //!
 //! Forwarding takes no lock: the port set is an immutable snapshot swapped with
 //! `arc-swap`, the MAC table is a fixed array of atomics (see `mac_table`),
-//! counters are relaxed atomics. Attaching and detaching take a mutex that the
-//! data path never touches. Not a router (see [`crate::L3Hub`]), no STP: do
-//! not build loops.
+//! counters are relaxed atomics. A thread that sends the same known-unicast
+//! flow again skips the table: each ingress port keeps, per counter shard, a
+//! memo of its last decision that stays valid while the table's generation
+//! is unchanged and no entry needs refreshing or has aged out (see `Flow`).
+//! Attaching and detaching take a mutex that the data path never touches.
+//! Not a router (see [`crate::L3Hub`]), no STP: do not build loops.
 
 mod mac_table;
 mod vlan;
@@ -17,17 +20,19 @@ pub use vlan::{VlanMode, VlanSet};
 
 use std::fmt;
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use crossbeam_queue::ArrayQueue;
+use crossbeam_utils::CachePadded;
 use pktkit_wire::{ETHERNET_HEADER_LEN, EtherType, Frame, MacAddr, VLAN_TAG_LEN};
 use smallvec::SmallVec;
 
 use self::mac_table::{Learned, MacTable, key_of, key_of_raw};
 use self::vlan::Egress;
+use crate::counters::{SHARDS, thread_shard};
 use crate::rate::TokenBucket;
 use crate::{
     Attachment, Clock, CoarseClock, CounterSnapshot, DeviceCounters, DropCounters, DropReason,
@@ -126,6 +131,29 @@ struct Port {
     rate: Option<TokenBucket>,
     /// Insertion order of this port's MACs, when the port is limited.
     fifo: Option<ArrayQueue<u64>>,
+    /// One memo per counter shard (see [`Flow`]).
+    flows: Box<[CachePadded<Flow>]>,
+}
+
+/// The last known-unicast decision a thread made for frames arriving on one
+/// port: frames from `src` to `dst` go out of port `out`.
+///
+/// Each [`thread_shard`] has its own, written and read only by the thread
+/// owning that shard (threads without one do not memoise), so plain relaxed
+/// loads and stores suffice and nothing is shared between threads. The memo
+/// holds while the MAC table's generation is still `generation` (no entry
+/// moved, appeared or went since it was made: the generation is read before
+/// the table is consulted) and the clock is before `until_ms`: the source's
+/// entry needs no refresh yet and the destination's has not aged out. It
+/// stands in for the table's learn and lookup only; the port set, VLANs and
+/// rate limits are checked for every frame.
+#[derive(Default)]
+struct Flow {
+    generation: AtomicU64,
+    src: AtomicU64,
+    dst: AtomicU64,
+    until_ms: AtomicU64,
+    out: AtomicU32,
 }
 
 #[derive(Default)]
@@ -266,6 +294,7 @@ impl L2Hub {
             counters: DeviceCounters::new(),
             rate: config.rate_limit.map(TokenBucket::new),
             fifo: config.max_macs.map(|n| ArrayQueue::new(n.max(1))),
+            flows: (0..SHARDS).map(|_| CachePadded::default()).collect(),
         });
         let mut next = PortSet {
             slots: cur.slots.clone(),
@@ -302,6 +331,7 @@ impl L2Hub {
         self.inner
             .table
             .lookup(key_of(vid, mac), now, self.inner.aging_ms)
+            .map(|(id, _)| id)
             .filter(|id| self.inner.ports.load().get(*id).is_some())
             .map(PortId)
     }
@@ -586,23 +616,47 @@ impl Inner {
             return self.drop_rx(ingress, DropReason::BadSource);
         }
         let now_ms = now_ns / 1_000_000;
-        self.learn(ingress, key_of_raw(vid, h.src), now_ms);
-
-        let ports = self.ports.load();
+        let src = key_of_raw(vid, h.src);
+        let dst = key_of_raw(vid, h.dst);
         let tagged = h.tag.is_some();
-        if h.dst & GROUP_BIT == 0
-            && let Some(pid) = self
-                .table
-                .lookup(key_of_raw(vid, h.dst), now_ms, self.aging_ms)
+        // Read before the table is: see `Flow`.
+        let generation = self.table.generation();
+        let unicast = h.dst & GROUP_BIT == 0;
+        let flow = match unicast {
+            true => thread_shard().and_then(|i| ingress.flows.get(i)),
+            false => None,
+        };
+        let ports = self.ports.load();
+        if let Some(flow) = flow
+            && flow.generation.load(Relaxed) == generation
+            && flow.src.load(Relaxed) == src
+            && flow.dst.load(Relaxed) == dst
+            && now_ms < flow.until_ms.load(Relaxed)
+            && let Some(out) = ports.get(flow.out.load(Relaxed))
+            && let Some(how) = out.vlan.egress(vid)
         {
+            return self.emit(out, frame, tagged, vid, how);
+        }
+
+        let src_seen = self.learn(ingress, src, now_ms);
+        if unicast && let Some((pid, dst_seen)) = self.table.lookup(dst, now_ms, self.aging_ms) {
             if pid == ingress.id.0 {
                 return self.drop_rx(ingress, DropReason::SamePort);
             }
             if let Some(out) = ports.get(pid)
                 && let Some(how) = out.vlan.egress(vid)
             {
-                self.emit(out, frame, tagged, vid, how);
-                return;
+                if let (Some(flow), Some(src_seen)) = (flow, src_seen) {
+                    let until = src_seen
+                        .saturating_add(self.table.refresh_ms())
+                        .min(dst_seen.saturating_add(self.aging_ms).saturating_add(1));
+                    flow.generation.store(generation, Relaxed);
+                    flow.src.store(src, Relaxed);
+                    flow.dst.store(dst, Relaxed);
+                    flow.until_ms.store(until, Relaxed);
+                    flow.out.store(pid, Relaxed);
+                }
+                return self.emit(out, frame, tagged, vid, how);
             }
         }
         self.flood(&ports, ingress, frame, tagged, vid);
@@ -621,8 +675,10 @@ impl Inner {
         }
     }
 
-    #[inline]
-    fn learn(&self, ingress: &Port, key: u64, now_ms: u64) {
+    /// Learns that `key` (a source) is behind `ingress`; returns the entry's
+    /// last-seen time if it now stands on `ingress`.
+    #[inline(always)]
+    fn learn(&self, ingress: &Port, key: u64, now_ms: u64) -> Option<u64> {
         let stats = &self.stats;
         let mut on_evict = |_k: u64, _p: u32| {
             stats.evicted.fetch_add(1, Relaxed);
@@ -631,7 +687,9 @@ impl Inner {
             .table
             .learn(key, ingress.id.0, now_ms, self.aging_ms, &mut on_evict)
         {
-            Learned::Known | Learned::Refreshed | Learned::Refused => return,
+            Learned::Known { seen } => return Some(seen),
+            Learned::Refreshed => return Some(now_ms),
+            Learned::Raced | Learned::Refused => return None,
             Learned::New => stats.learned.fetch_add(1, Relaxed),
             Learned::Moved(_) => stats.moved.fetch_add(1, Relaxed),
         };
@@ -644,6 +702,7 @@ impl Inner {
                 }
             }
         }
+        Some(now_ms)
     }
 
     /// Sends `frame` (of hub VLAN `vid`, `tagged` on arrival) out of `out`,
