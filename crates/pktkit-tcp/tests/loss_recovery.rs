@@ -10,222 +10,12 @@
 //!   episode, of the highest unSACKed segment, so a lost tail is repaired
 //!   without waiting for the retransmission timeout.
 
-use std::collections::VecDeque;
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+mod common;
 
-use pktkit_tcp::{Config, Connection, Listener, ListenerConfig};
-use pktkit_wire::tcp::{TcpFlags, TcpPacket, TcpRepr};
+use std::time::Duration;
 
-/// What the link saw of one segment.
-#[derive(Debug, Clone)]
-struct Seen {
-    /// 0: client → server, 1: server → client.
-    dir: usize,
-    at: Instant,
-    flags: TcpFlags,
-    seq: u32,
-    ack: u32,
-    len: u32,
-    sack: Vec<(u32, u32)>,
-    dropped: bool,
-}
-
-type DropRule = Box<dyn FnMut(&Seen, &[Seen]) -> bool>;
-
-/// Client (our engine) ↔ server (our listener, then the accepted connection).
-struct Sim {
-    t0: Instant,
-    now: Instant,
-    delay: Duration,
-    client: Connection,
-    listener: Listener,
-    server: Option<Connection>,
-    links: [VecDeque<(Instant, Vec<u8>)>; 2],
-    log: Vec<Seen>,
-    drop: DropRule,
-    /// (time, client cwnd) at every change.
-    cwnd: Vec<(Instant, u32)>,
-    buf: Vec<u8>,
-}
-
-fn parse(dir: usize, at: Instant, pkt: &[u8]) -> Seen {
-    let ip = pktkit_wire::Packet::parse(pkt).unwrap();
-    let tcp = TcpPacket::new_checked(ip.payload()).unwrap();
-    let r = TcpRepr::parse(&tcp).unwrap();
-    Seen {
-        dir,
-        at,
-        flags: r.flags,
-        seq: r.seq_number,
-        ack: r.ack_number,
-        len: r.payload.len() as u32,
-        sack: r.sack_blocks.as_slice().to_vec(),
-        dropped: false,
-    }
-}
-
-impl Sim {
-    fn new(cfg: Config, drop: DropRule) -> Sim {
-        let t0 = Instant::now();
-        let ca: SocketAddr = "10.0.0.1:40000".parse().unwrap();
-        let sa: SocketAddr = "10.0.0.2:80".parse().unwrap();
-        let listener = Listener::new(
-            sa,
-            ListenerConfig {
-                connection: cfg.clone(),
-                ..ListenerConfig::default()
-            },
-            [7; 16],
-            t0,
-        );
-        let client = Connection::connect(cfg, ca, sa, 0x1000_0000, t0).unwrap();
-        let mut sim = Sim {
-            t0,
-            now: t0,
-            delay: Duration::from_millis(10),
-            cwnd: vec![(t0, client.cwnd())],
-            client,
-            listener,
-            server: None,
-            links: [VecDeque::new(), VecDeque::new()],
-            log: Vec::new(),
-            drop,
-            buf: vec![0; 2000],
-        };
-        sim.run_until(|s| s.server.is_some() && s.client.state().is_synchronized());
-        sim
-    }
-
-    fn transmit(&mut self) {
-        loop {
-            let (dir, t) = if let Some(t) = self.client.poll_transmit(self.now, &mut self.buf) {
-                (0, t)
-            } else if let Some(t) = match self.server.as_mut() {
-                Some(s) => s.poll_transmit(self.now, &mut self.buf),
-                None => self.listener.poll_transmit(self.now, &mut self.buf),
-            } {
-                (1, t)
-            } else {
-                return;
-            };
-            let pkt = self.buf[..t.len].to_vec();
-            let mut seen = parse(dir, self.now, &pkt);
-            seen.dropped = (self.drop)(&seen, &self.log);
-            if !seen.dropped {
-                self.links[dir].push_back((self.now + self.delay, pkt));
-            }
-            self.log.push(seen);
-        }
-    }
-
-    /// Advances to the next event; false when nothing is scheduled.
-    fn step(&mut self) -> bool {
-        self.transmit();
-        let server_timeout = match &self.server {
-            Some(s) => s.poll_timeout(),
-            None => self.listener.poll_timeout(),
-        };
-        let next = [
-            self.links[0].front().map(|p| p.0),
-            self.links[1].front().map(|p| p.0),
-            self.client.poll_timeout(),
-            server_timeout,
-        ]
-        .into_iter()
-        .flatten()
-        .min();
-        let Some(next) = next else {
-            return false;
-        };
-        self.now = self.now.max(next);
-        while self.links[0].front().is_some_and(|p| p.0 <= self.now) {
-            let (_, p) = self.links[0].pop_front().unwrap();
-            match self.server.as_mut() {
-                Some(s) => s.handle_packet(self.now, &p),
-                None => {
-                    self.listener.handle_packet(self.now, &p);
-                    self.server = self.listener.accept();
-                }
-            }
-        }
-        while self.links[1].front().is_some_and(|p| p.0 <= self.now) {
-            let (_, p) = self.links[1].pop_front().unwrap();
-            self.client.handle_packet(self.now, &p);
-            self.record_cwnd();
-        }
-        self.client.handle_timeout(self.now);
-        self.record_cwnd();
-        match self.server.as_mut() {
-            Some(s) => s.handle_timeout(self.now),
-            None => self.listener.handle_timeout(self.now),
-        }
-        self.client.check_invariants();
-        true
-    }
-
-    fn record_cwnd(&mut self) {
-        let w = self.client.cwnd();
-        if self.cwnd.last().is_none_or(|&(_, last)| last != w) {
-            self.cwnd.push((self.now, w));
-        }
-    }
-
-    /// Steps until `done` holds (at most 60 s of virtual time).
-    fn run_until(&mut self, done: impl Fn(&Sim) -> bool) {
-        while !done(self) {
-            assert!(
-                self.now - self.t0 < Duration::from_secs(60),
-                "stuck: client {:?}",
-                self.client.stats()
-            );
-            assert!(self.step(), "nothing scheduled");
-        }
-        self.transmit();
-    }
-
-    /// Sends `n` bytes from the client and runs until the server read them all.
-    fn client_sends(&mut self, n: usize) {
-        let data: Vec<u8> = (0..n).map(|i| (i * 7 + 3) as u8).collect();
-        assert_eq!(self.client.send(&data).unwrap(), n);
-        let mut got = Vec::new();
-        let mut chunk = vec![0u8; 65_536];
-        while got.len() < n {
-            assert!(
-                self.now - self.t0 < Duration::from_secs(60),
-                "stuck: client {:?}",
-                self.client.stats()
-            );
-            assert!(self.step(), "nothing scheduled");
-            let s = self.server.as_mut().unwrap();
-            loop {
-                let k = s.recv(&mut chunk).unwrap();
-                if k == 0 {
-                    break;
-                }
-                got.extend_from_slice(&chunk[..k]);
-            }
-        }
-        assert!(got == data, "the server read what the client sent");
-        // Let the last ACKs arrive and the timers settle.
-        let until = self.now + Duration::from_millis(300);
-        while self.now < until && self.step() {}
-    }
-
-    /// Client data segments on the wire, in order.
-    fn client_data(&self) -> impl Iterator<Item = &Seen> {
-        self.log.iter().filter(|s| s.dir == 0 && s.len > 0)
-    }
-
-    /// The cwnd decreases seen, as (before, after).
-    fn cwnd_decreases(&self) -> Vec<(u32, u32)> {
-        self.cwnd
-            .windows(2)
-            .filter(|w| w[1].1 < w[0].1)
-            .map(|w| (w[0].1, w[1].1))
-            .collect()
-    }
-}
+use common::{DropRule, LinkSpec, Seen, Sim};
+use pktkit_tcp::Config;
 
 const MSS: u32 = 1000;
 
@@ -246,8 +36,9 @@ fn tlp_repairing_a_tail_loss_reduces_cwnd_once() {
     // The burst starts after the warm-up transfer below.
     let burst_end = std::rc::Rc::new(std::cell::Cell::new(None::<u32>));
     let b = burst_end.clone();
-    let mut sim = Sim::new(
+    let mut sim = Sim::pair(
         cfg(),
+        LinkSpec::default(),
         Box::new(move |s, log| {
             // Drop the first transmission of the burst's last segment.
             let Some(end) = b.get() else { return false };
@@ -261,12 +52,12 @@ fn tlp_repairing_a_tail_loss_reduces_cwnd_once() {
     );
     // Warm up: an RTT sample, a window that is not the initial one.
     sim.client_sends(2000);
-    let snd_nxt = client_snd_nxt(&sim);
+    let snd_nxt = sim.client_snd_nxt();
     let end = snd_nxt.wrapping_add(10 * MSS);
     burst_end.set(Some(end));
     let before_burst = sim.client.cwnd();
     let stats0 = *sim.client.stats();
-    sim.client_sends(10 * MSS as usize);
+    sim.client_sends(u64::from(10 * MSS));
     let s = *sim.client.stats();
     assert_eq!(s.tail_loss_probes - stats0.tail_loss_probes, 1, "{s:?}");
     assert_eq!(
@@ -287,7 +78,7 @@ fn tlp_repairing_a_tail_loss_reduces_cwnd_once() {
     // The next data's ACK goes beyond TLPHighRxt: one reduction by β.
     let w = sim.client.cwnd();
     assert!(w >= before_burst);
-    sim.client_sends(3 * MSS as usize);
+    sim.client_sends(u64::from(3 * MSS));
     let decreases = sim.cwnd_decreases();
     assert_eq!(
         decreases.len(),
@@ -305,7 +96,7 @@ fn tlp_repairing_a_tail_loss_reduces_cwnd_once() {
     assert_eq!((s.recoveries, s.tlp_recoveries), (1, 1));
     assert_eq!(s.rto_expirations, 0);
     // And only once: more data, no more reductions.
-    sim.client_sends(20 * MSS as usize);
+    sim.client_sends(u64::from(20 * MSS));
     assert_eq!(sim.cwnd_decreases().len(), 1);
 }
 
@@ -317,8 +108,9 @@ fn tlp_repairing_a_tail_loss_reduces_cwnd_once() {
 fn tlp_shown_spurious_by_dsack_leaves_cwnd_alone() {
     let burst_end = std::rc::Rc::new(std::cell::Cell::new(None::<u32>));
     let b = burst_end.clone();
-    let mut sim = Sim::new(
+    let mut sim = Sim::pair(
         cfg(),
+        LinkSpec::default(),
         Box::new(move |s, log| {
             // Drop every first ACK from the server that covers the burst's end
             // (pure ACK, SEG.ACK == end), the first time only.
@@ -330,11 +122,11 @@ fn tlp_shown_spurious_by_dsack_leaves_cwnd_alone() {
         }),
     );
     sim.client_sends(2000);
-    let snd_nxt = client_snd_nxt(&sim);
+    let snd_nxt = sim.client_snd_nxt();
     let end = snd_nxt.wrapping_add(10 * MSS);
     burst_end.set(Some(end));
     let stats0 = *sim.client.stats();
-    sim.client_sends(10 * MSS as usize);
+    sim.client_sends(u64::from(10 * MSS));
     let s = *sim.client.stats();
     assert_eq!(s.tail_loss_probes - stats0.tail_loss_probes, 1, "{s:?}");
     // The dropped ACK, then the server's answer to the probe: a D-SACK block
@@ -356,7 +148,7 @@ fn tlp_shown_spurious_by_dsack_leaves_cwnd_alone() {
         "D-SACK for the probe: {:?}",
         acks[1]
     );
-    sim.client_sends(20 * MSS as usize);
+    sim.client_sends(u64::from(20 * MSS));
     let s = *sim.client.stats();
     assert!(
         sim.cwnd_decreases().is_empty(),
@@ -367,23 +159,6 @@ fn tlp_shown_spurious_by_dsack_leaves_cwnd_alone() {
         (s.recoveries, s.tlp_recoveries, s.rto_expirations),
         (0, 0, 0)
     );
-}
-
-/// The client's SND.NXT as the wire shows it: the end of the highest
-/// sequence number it sent.
-fn client_snd_nxt(sim: &Sim) -> u32 {
-    let mut nxt = None::<u32>;
-    for s in sim.log.iter().filter(|s| s.dir == 0) {
-        let end = s
-            .seq
-            .wrapping_add(s.len)
-            .wrapping_add(u32::from(s.flags.contains(TcpFlags::SYN)));
-        nxt = Some(match nxt {
-            Some(n) if (end.wrapping_sub(n) as i32) <= 0 => n,
-            _ => end,
-        });
-    }
-    nxt.unwrap()
 }
 
 /// Payload of a full segment: the MSS less the timestamps option.
@@ -434,13 +209,17 @@ fn copies(sim: &Sim, start: u32, k: u32) -> Vec<Seen> {
 #[test]
 fn rescue_retransmission_repairs_a_lost_tail_in_recovery() {
     let start = std::rc::Rc::new(std::cell::Cell::new(None::<u32>));
-    let mut sim = Sim::new(rfc6675_cfg(), drop_burst_segments(start.clone(), &[1, 5]));
+    let mut sim = Sim::pair(
+        rfc6675_cfg(),
+        LinkSpec::default(),
+        drop_burst_segments(start.clone(), &[1, 5]),
+    );
     sim.client_sends(2000);
     for episode in 1..=2u64 {
-        let s0 = client_snd_nxt(&sim);
+        let s0 = sim.client_snd_nxt();
         start.set(Some(s0));
         assert!(sim.client.cwnd() >= 6 * SEG);
-        sim.client_sends(6 * SEG as usize);
+        sim.client_sends(u64::from(6 * SEG));
         let s = *sim.client.stats();
         assert_eq!(s.recoveries, episode, "{s:?}");
         assert_eq!(s.rescue_retransmits, episode, "{s:?} {:?}", sim.cwnd);
@@ -472,14 +251,15 @@ fn rescue_retransmission_repairs_a_lost_tail_in_recovery() {
 #[test]
 fn one_rescue_per_recovery_episode() {
     let start = std::rc::Rc::new(std::cell::Cell::new(None::<u32>));
-    let mut sim = Sim::new(
+    let mut sim = Sim::pair(
         rfc6675_cfg(),
+        LinkSpec::default(),
         drop_burst_segments(start.clone(), &[1, 8, 9]),
     );
     sim.client_sends(2000);
-    let s0 = client_snd_nxt(&sim);
+    let s0 = sim.client_snd_nxt();
     start.set(Some(s0));
-    sim.client_sends(10 * SEG as usize);
+    sim.client_sends(u64::from(10 * SEG));
     let s = *sim.client.stats();
     assert_eq!(s.rescue_retransmits, 1, "{s:?}");
     assert_eq!(s.rto_expirations, 1);
