@@ -155,7 +155,18 @@ impl DeviceCounters {
 
     #[inline(always)]
     fn add2(&self, f: impl Fn(&Shard) -> (&AtomicU64, &AtomicU64), n: u64) {
-        match thread_shard().and_then(|i| self.shards.get(i)) {
+        self.add2_on(thread_shard(), f, n)
+    }
+
+    /// `add2` with the caller's [`thread_shard`] (asked once for many updates).
+    #[inline(always)]
+    fn add2_on(
+        &self,
+        shard: Option<usize>,
+        f: impl Fn(&Shard) -> (&AtomicU64, &AtomicU64),
+        n: u64,
+    ) {
+        match shard.and_then(|i| self.shards.get(i)) {
             Some(s) => {
                 let (packets, bytes) = f(s);
                 bump(packets, 1);
@@ -173,6 +184,20 @@ impl DeviceCounters {
     #[inline]
     pub fn record_rx(&self, len: usize) {
         self.add2(|s| (&s.rx_packets, &s.rx_bytes), len as u64);
+    }
+
+    /// [`Self::record_rx`] where the caller holds this thread's
+    /// [`thread_shard`] already.
+    #[inline]
+    pub(crate) fn record_rx_on(&self, shard: Option<usize>, len: usize) {
+        self.add2_on(shard, |s| (&s.rx_packets, &s.rx_bytes), len as u64);
+    }
+
+    /// [`Self::record_tx`] where the caller holds this thread's
+    /// [`thread_shard`] already.
+    #[inline]
+    pub(crate) fn record_tx_on(&self, shard: Option<usize>, len: usize) {
+        self.add2_on(shard, |s| (&s.tx_packets, &s.tx_bytes), len as u64);
     }
 
     /// Counts a sent packet of `len` bytes.

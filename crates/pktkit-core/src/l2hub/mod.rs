@@ -599,11 +599,15 @@ impl Inner {
     fn forward(&self, ingress: &Port, frame: &Frame) {
         let b = frame.as_bytes();
         let len = b.len();
-        ingress.counters.record_rx(len);
+        // This thread's counter shard, asked once for every update below.
+        let shard = thread_shard();
+        ingress.counters.record_rx_on(shard, len);
+        // The calls first, so that little is live across them.
+        let ports = self.ports.load();
+        let now_ns = self.clock.nanos().saturating_sub(self.origin_ns);
         let Some(h) = Header::read(b) else {
             return self.drop_rx(ingress, DropReason::Malformed);
         };
-        let now_ns = self.clock.nanos().saturating_sub(self.origin_ns);
         if let Some(rate) = &ingress.rate
             && !rate.admit(now_ns, len)
         {
@@ -623,10 +627,9 @@ impl Inner {
         let generation = self.table.generation();
         let unicast = h.dst & GROUP_BIT == 0;
         let flow = match unicast {
-            true => thread_shard().and_then(|i| ingress.flows.get(i)),
+            true => shard.and_then(|i| ingress.flows.get(i)),
             false => None,
         };
-        let ports = self.ports.load();
         if let Some(flow) = flow
             && flow.generation.load(Relaxed) == generation
             && flow.src.load(Relaxed) == src
@@ -635,7 +638,7 @@ impl Inner {
             && let Some(out) = ports.get(flow.out.load(Relaxed))
             && let Some(how) = out.vlan.egress(vid)
         {
-            return self.emit(out, frame, tagged, vid, how);
+            return self.emit(out, frame, tagged, vid, how, shard);
         }
 
         let src_seen = self.learn(ingress, src, now_ms);
@@ -656,21 +659,29 @@ impl Inner {
                     flow.until_ms.store(until, Relaxed);
                     flow.out.store(pid, Relaxed);
                 }
-                return self.emit(out, frame, tagged, vid, how);
+                return self.emit(out, frame, tagged, vid, how, shard);
             }
         }
-        self.flood(&ports, ingress, frame, tagged, vid);
+        self.flood(&ports, ingress, frame, tagged, vid, shard);
     }
 
     /// Sends `frame` out of every port of VLAN `vid` but `ingress`.
-    fn flood(&self, ports: &PortSet, ingress: &Port, frame: &Frame, tagged: bool, vid: u16) {
+    fn flood(
+        &self,
+        ports: &PortSet,
+        ingress: &Port,
+        frame: &Frame,
+        tagged: bool,
+        vid: u16,
+        shard: Option<usize>,
+    ) {
         self.stats.flooded.fetch_add(1, Relaxed);
         for out in ports.list.iter() {
             if out.id == ingress.id {
                 continue;
             }
             if let Some(how) = out.vlan.egress(vid) {
-                self.emit(out, frame, tagged, vid, how);
+                self.emit(out, frame, tagged, vid, how, shard);
             }
         }
     }
@@ -706,22 +717,30 @@ impl Inner {
     }
 
     /// Sends `frame` (of hub VLAN `vid`, `tagged` on arrival) out of `out`,
-    /// in the shape `how`.
-    #[inline]
-    fn emit(&self, out: &Port, frame: &Frame, tagged: bool, vid: u16, how: Egress) {
+    /// in the shape `how`; `shard` is this thread's [`thread_shard`].
+    #[inline(always)]
+    fn emit(
+        &self,
+        out: &Port,
+        frame: &Frame,
+        tagged: bool,
+        vid: u16,
+        how: Egress,
+        shard: Option<usize>,
+    ) {
         match (how, tagged) {
             (Egress::AsIs, _) | (Egress::Untagged, false) | (Egress::Tagged, true) => {
-                self.send(out, frame)
+                self.send(out, frame, shard)
             }
-            (Egress::Untagged, true) => self.emit_rebuilt(out, frame, None),
-            (Egress::Tagged, false) => self.emit_rebuilt(out, frame, Some(vid)),
+            (Egress::Untagged, true) => self.emit_rebuilt(out, frame, None, shard),
+            (Egress::Tagged, false) => self.emit_rebuilt(out, frame, Some(vid), shard),
         }
     }
 
     /// Sends `frame` with its outer tag popped (`push` = `None`) or a tag of
     /// VID `push` pushed.
     #[cold]
-    fn emit_rebuilt(&self, out: &Port, frame: &Frame, push: Option<u16>) {
+    fn emit_rebuilt(&self, out: &Port, frame: &Frame, push: Option<u16>, shard: Option<usize>) {
         let b = frame.as_bytes();
         let mut v = Rebuilt::new();
         v.extend_from_slice(&b[..12]);
@@ -734,7 +753,7 @@ impl Inner {
             None => v.extend_from_slice(&b[12 + VLAN_TAG_LEN..]),
         }
         match Frame::parse(&v) {
-            Ok(f) => self.send(out, f),
+            Ok(f) => self.send(out, f, shard),
             Err(_) => {
                 // Popping the only tag of a frame cut right after it: nothing left to send.
                 out.counters.record_tx_drop();
@@ -743,10 +762,10 @@ impl Inner {
         }
     }
 
-    #[inline]
-    fn send(&self, out: &Port, frame: &Frame) {
+    #[inline(always)]
+    fn send(&self, out: &Port, frame: &Frame, shard: Option<usize>) {
         match out.device.send(frame) {
-            Ok(()) => out.counters.record_tx(frame.len()),
+            Ok(()) => out.counters.record_tx_on(shard, frame.len()),
             Err(e) => self.send_failed(out, e),
         }
     }
