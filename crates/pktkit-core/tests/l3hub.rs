@@ -161,3 +161,185 @@ fn detaching_removes_the_ports_routes() {
     assert_eq!(hub.port_count(), 0);
     assert!(weak.upgrade().is_none());
 }
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn wide(&mut self) -> u128 {
+        ((self.next() as u128) << 64) | self.next() as u128
+    }
+}
+
+/// The naive longest-prefix match over the configured routes.
+fn linear(table: &[(IpPrefix, pktkit_core::PortId)], ip: IpAddr) -> Option<pktkit_core::PortId> {
+    table
+        .iter()
+        .filter(|(p, _)| p.contains(ip))
+        .max_by_key(|(p, _)| p.len())
+        .map(|(_, v)| *v)
+}
+
+/// An address of family `v6` sharing `keep` leading bits with `base`.
+fn near(r: &mut Rng, v6: bool, base: u128, keep: u32) -> IpAddr {
+    let width = if v6 { 128 } else { 32 };
+    let keep = keep.min(width);
+    let host = if keep == width {
+        0
+    } else {
+        u128::MAX >> (128 - width + keep)
+    };
+    let mut bits = (base & !host) | (r.wide() & host);
+    if !v6 {
+        bits &= 0xffff_ffff;
+    }
+    if v6 {
+        IpAddr::V6(Ipv6Addr::from(bits))
+    } else {
+        IpAddr::V4(Ipv4Addr::from(bits as u32))
+    }
+}
+
+/// Differential property over random route sets, IPv4 and IPv6: nested
+/// prefixes of every length (including /0 and host routes), replaced and
+/// removed routes. Both the lookup (`route`) and the data path (a packet sent
+/// in, seen leaving by the port the naive scan names, or dropped as no route)
+/// agree with a linear longest-prefix scan of `routes()`.
+#[test]
+fn random_route_sets_agree_with_a_linear_scan() {
+    for seed in 1..=60u64 {
+        let is_v6 = seed.is_multiple_of(2);
+        let width = if is_v6 { 128u32 } else { 32 };
+        let mut r = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+        let hub = L3Hub::new();
+        let (ing, ping, _) = net(&[]);
+        let _hi = hub.attach_with_routes(ping, &[]).unwrap();
+        let outs: Vec<_> = (0..6).map(|_| net(&[])).collect();
+        let handles: Vec<_> = outs
+            .iter()
+            .map(|(_, p, _)| hub.attach_with_routes(p.clone(), &[]).unwrap())
+            .collect();
+        let roots: Vec<u128> = (0..3).map(|_| r.wide()).collect();
+        let n = 1 + r.next() % 400;
+        let mut routes = Vec::new();
+        for _ in 0..n {
+            let root = roots[(r.next() % 3) as usize];
+            let keep = (r.next() % (width as u64 + 1)) as u32;
+            let a = near(&mut r, is_v6, root, keep);
+            let len = if r.next().is_multiple_of(5) {
+                (r.next() % (width as u64 + 1)) as u8
+            } else {
+                (width / 2) as u8 + (r.next() % (width as u64 / 2 + 1)) as u8
+            };
+            let via = handles[(r.next() % 6) as usize].id();
+            routes.push((IpPrefix::new(a, len).unwrap(), via));
+        }
+        hub.add_routes(&routes).unwrap();
+        for _ in 0..n / 10 {
+            let (p, _) = routes[(r.next() % n) as usize];
+            hub.remove_route(p);
+        }
+        let table = hub.routes();
+        for i in 0..600u32 {
+            let ip = if table.is_empty() || i.is_multiple_of(3) {
+                let base = r.wide();
+                near(&mut r, is_v6, base, 0)
+            } else {
+                let (p, _) = table[(r.next() % table.len() as u64) as usize];
+                let base = match p.addr() {
+                    IpAddr::V4(a) => u32::from(a) as u128,
+                    IpAddr::V6(a) => u128::from(a),
+                };
+                let keep = p.len() as u32 + (r.next() % 3) as u32; // inside, or just past
+                near(&mut r, is_v6, base, keep.saturating_sub(1))
+            };
+            let want = linear(&table, ip);
+            assert_eq!(hub.route(ip), want, "seed {seed} {ip}");
+            if !i.is_multiple_of(4) {
+                continue;
+            }
+            // The data path reads the destination from the header itself.
+            let bytes = match ip {
+                IpAddr::V4(d) => v4([192, 0, 2, 1], d.octets(), 9),
+                IpAddr::V6(d) => v6("2001:db8::1".parse().unwrap(), d, 9),
+            };
+            let no_route = hub.drops().get(DropReason::NoRoute);
+            send(&ing, &bytes);
+            let got: Vec<_> = outs
+                .iter()
+                .zip(&handles)
+                .filter_map(|((_, _, g), h)| g.lock().unwrap().pop().map(|_| h.id()))
+                .collect();
+            match want {
+                Some(port) => assert_eq!(got, [port], "seed {seed} {ip}"),
+                None => {
+                    assert!(got.is_empty(), "seed {seed} {ip}");
+                    assert_eq!(hub.drops().get(DropReason::NoRoute), no_route + 1);
+                }
+            }
+        }
+    }
+}
+
+/// What a forwarding thread's cached table keeps alive, and for how long:
+/// the detaching thread forgets at once; another thread on its next forward.
+#[test]
+fn cached_tables_release_detached_ports() {
+    let hub = Arc::new(L3Hub::new());
+    let (a, pa, _) = net(&[pfx("10.0.0.1/24")]);
+    let (_b, pb, gb) = net(&[pfx("10.1.0.1/24")]);
+    let _ha = hub.attach(pa).unwrap();
+    let hb = hub.attach(pb.clone()).unwrap();
+    let (_c, pc, _) = net(&[pfx("10.2.0.1/24")]);
+    let hc = hub.attach(pc.clone()).unwrap();
+    let pkt = v4([10, 0, 0, 5], [10, 1, 0, 9], 64);
+
+    // This thread forwards (caching the table), then detaches `c`.
+    send(&a, &pkt);
+    assert_eq!(gb.lock().unwrap().len(), 1);
+    drop(hc);
+    assert_eq!(
+        Arc::strong_count(&pc),
+        1,
+        "the detaching thread keeps no old table"
+    );
+
+    // Another thread forwards, then idles while `b` is detached.
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let a = Arc::new(a);
+    let t = {
+        let (a, pkt) = (a.clone(), pkt.clone());
+        std::thread::spawn(move || {
+            send(&a, &pkt);
+            done.send(()).unwrap();
+            wait.recv().unwrap();
+            // 10.2/24 is unrouted now: dropped, but the table is revalidated.
+            send(&a, &v4([10, 0, 0, 5], [10, 2, 0, 9], 64));
+            done.send(()).unwrap();
+            wait.recv().unwrap();
+        })
+    };
+    finished.recv().unwrap();
+    assert_eq!(gb.lock().unwrap().len(), 2);
+    drop(hb);
+    assert_eq!(
+        Arc::strong_count(&pb),
+        2,
+        "the idle thread's cached table still names b (documented)"
+    );
+    go.send(()).unwrap();
+    finished.recv().unwrap();
+    assert_eq!(
+        Arc::strong_count(&pb),
+        1,
+        "released at that thread's next forward"
+    );
+    go.send(()).unwrap();
+    t.join().unwrap();
+}

@@ -192,6 +192,66 @@ impl Packet {
         }
     }
 
+    /// A router's hop into a fresh buffer: copies the packet (up to its total
+    /// length, without trailing padding) to the front of `out` with the TTL /
+    /// hop limit decremented and the IPv4 header checksum updated
+    /// incrementally (RFC 1624), and returns the copy. `None`, writing nothing,
+    /// when the packet must not be forwarded (TTL ≤ 1) or `out` is shorter than
+    /// [`Packet::total_len`].
+    ///
+    /// Same result as copying and calling [`Packet::decrement_ttl`], but the
+    /// version is read once and the copy is not validated again (it is the
+    /// validated packet with two header fields changed).
+    ///
+    /// ```
+    /// # use pktkit_wire::Packet;
+    /// let mut bytes = [0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0xee];
+    /// let c = pktkit_wire::checksum::checksum(&bytes[..20]);
+    /// bytes[10..12].copy_from_slice(&c.to_be_bytes());
+    /// let p = Packet::parse(&bytes).unwrap();
+    /// let mut out = [0u8; 64];
+    /// let hop = p.forward_into(&mut out).unwrap();
+    /// assert_eq!((hop.ttl(), hop.as_bytes().len()), (63, 20)); // padding byte 0xee left behind
+    /// assert!(hop.ipv4_checksum_ok());
+    /// ```
+    #[inline]
+    pub fn forward_into<'a>(&self, out: &'a mut [u8]) -> Option<&'a mut Packet> {
+        let b = &self.0;
+        let v4 = b.first()? >> 4 == 4;
+        // Validated: IPv4 has ≥ 20 bytes, IPv6 ≥ 40, and the total length fits.
+        let (total, ttl_at) = if v4 {
+            let h = b.first_chunk::<IPV4_MIN_HEADER_LEN>()?;
+            (u16::from_be_bytes([h[2], h[3]]) as usize, 8)
+        } else {
+            let h = b.first_chunk::<IPV6_HEADER_LEN>()?;
+            (
+                IPV6_HEADER_LEN + u16::from_be_bytes([h[4], h[5]]) as usize,
+                7,
+            )
+        };
+        let ttl = *b.get(ttl_at)?;
+        if ttl <= 1 {
+            return None;
+        }
+        let o = out.get_mut(..total)?;
+        o.copy_from_slice(b.get(..total)?);
+        let h = o.first_chunk_mut::<IPV4_MIN_HEADER_LEN>()?;
+        h[ttl_at] = ttl - 1;
+        if v4 {
+            // RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), with m' = m - 0x0100 (the
+            // TTL is the high byte of its word; no borrow as TTL ≥ 2), so
+            // ~m + m' = 0xffff - 0x0100. Ones' complement sums do not depend
+            // on byte order (RFC 1071 §2(B)): computed in native order, where
+            // the TTL's weight is `dec`.
+            let dec = u16::from_ne_bytes([1, 0]) as u32;
+            let c = u16::from_ne_bytes([h[10], h[11]]);
+            let s = (!c as u32) + 0xffff - dec;
+            let s = (s & 0xffff) + (s >> 16);
+            h[10..12].copy_from_slice(&(!(s as u16)).to_ne_bytes());
+        }
+        Some(Packet::cast_mut(o))
+    }
+
     /// True when the IPv4 header checksum verifies; always true for IPv6 (no header checksum).
     pub fn ipv4_checksum_ok(&self) -> bool {
         match self.version() {
@@ -316,6 +376,67 @@ mod tests {
         assert_eq!(Packet::parse(&v4), Err(WireError::BadLength));
         let b = v6_udp();
         assert_eq!(Packet::parse(&b[..47]), Err(WireError::Truncated));
+    }
+
+    /// `forward_into` against a full RFC 1071 recomputation of the header
+    /// checksum and against copy + `decrement_ttl`, over random IPv4 headers
+    /// (every TTL, random options length and contents) and IPv6.
+    #[test]
+    fn forward_into_matches_recomputed_checksum() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut out = [0xa5u8; 128];
+        for i in 0..20_000u32 {
+            let ihl = 5 + (rnd() % 11) as usize;
+            let total = ihl * 4 + (rnd() % 16) as usize;
+            let mut b = [0u8; 128];
+            for v in b.iter_mut() {
+                *v = rnd() as u8;
+            }
+            b[0] = 0x40 | ihl as u8;
+            b[2..4].copy_from_slice(&(total as u16).to_be_bytes());
+            b[8] = i as u8; // every TTL
+            b[10..12].fill(0);
+            let c = checksum::checksum(&b[..ihl * 4]);
+            b[10..12].copy_from_slice(&c.to_be_bytes());
+            let buf = &b[..total + (rnd() % 8) as usize]; // maybe padded
+            let p = Packet::parse(buf).unwrap();
+            let got = p.forward_into(&mut out).map(|q| q.as_bytes().to_vec());
+            if b[8] <= 1 {
+                assert_eq!(got, None);
+                continue;
+            }
+            let got = got.unwrap();
+            let mut want = b[..total].to_vec();
+            assert!(Packet::parse_mut(&mut want).unwrap().decrement_ttl());
+            assert_eq!(got, want);
+            assert_eq!(got[8], b[8] - 1);
+            assert!(checksum::verify(&got[..ihl * 4]), "{:02x?}", &got[..20]);
+            let mut zeroed = got.clone();
+            zeroed[10..12].fill(0);
+            let full = checksum::checksum(&zeroed[..ihl * 4]);
+            // Ones' complement has two zeros; a recomputation gives the +0 form.
+            let inc = u16::from_be_bytes([got[10], got[11]]);
+            assert!(inc == full || (full == 0xffff && inc == 0) || (full == 0 && inc == 0xffff));
+        }
+        let b = v6_udp();
+        let p = Packet::parse(&b).unwrap();
+        assert!(p.forward_into(&mut out).is_none(), "hop limit 1");
+        let mut b = v6_udp();
+        b[7] = 64;
+        let mut padded = [0u8; 52];
+        padded[..48].copy_from_slice(&b);
+        let q = Packet::parse(&padded).unwrap();
+        let hop = q.forward_into(&mut out).unwrap();
+        assert_eq!(hop.ttl(), 63);
+        assert_eq!(&hop.as_bytes()[8..], &b[8..]);
+        assert_eq!(hop.as_bytes().len(), 48);
+        assert!(q.forward_into(&mut [0u8; 47]).is_none(), "output too short");
     }
 
     #[test]

@@ -183,6 +183,94 @@ mod tests {
         *x
     }
 
+    /// Random route set for family `width` (32/128): prefixes cluster under a
+    /// few random roots so they nest, every length 0..=width may appear, some
+    /// prefixes repeat with another hop (the later one wins).
+    fn random_routes(x: &mut u64, width: u32, n: usize) -> Vec<(u128, u8, u32)> {
+        let full = |v: u128| {
+            if width == 128 {
+                v
+            } else {
+                v & ((1u128 << width) - 1)
+            }
+        };
+        let wide = |x: &mut u64| full(((rng(x) as u128) << 64) | rng(x) as u128);
+        let roots: Vec<u128> = (0..1 + rng(x) % 4).map(|_| wide(x)).collect();
+        let mut routes: Vec<(u128, u8, u32)> = Vec::with_capacity(n);
+        for i in 0..n {
+            let len = match rng(x) % 4 {
+                0 => (rng(x) % (width as u64 + 1)) as u8,
+                _ => (width as u64 / 2 + rng(x) % (width as u64 / 2 + 1)) as u8,
+            };
+            // Share a random number of leading bits with a root.
+            let root = roots[rng(x) as usize % roots.len()];
+            let keep = rng(x) % (width as u64 + 1);
+            let keep_mask = full(if keep == 0 {
+                0
+            } else {
+                u128::MAX << (128 - keep) >> (128 - width)
+            });
+            let a = (root & keep_mask) | (wide(x) & !keep_mask);
+            let a = if rng(x).is_multiple_of(8) && i > 0 {
+                routes[rng(x) as usize % i].0 // a duplicate prefix, new hop
+            } else {
+                a
+            };
+            routes.push((a, len, i as u32 + 1));
+        }
+        routes
+    }
+
+    /// Differential property: over 300 random route sets per family (up to
+    /// 300 routes, nested, duplicated, every length) and addresses drawn
+    /// near the routes and at random, the trie answers what the linear scan of
+    /// normalised routes answers.
+    #[test]
+    fn random_tables_match_linear_scan() {
+        for width in [32u32, 128] {
+            for seed in 1..=300u64 {
+                let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+                let n = (rng(&mut x) % 300) as usize;
+                let routes = random_routes(&mut x, width, n);
+                let lpm = Lpm::build(width, &routes);
+                let norm: Vec<_> = routes
+                    .iter()
+                    .map(|&(a, l, h)| {
+                        let m = if l == 0 {
+                            0
+                        } else {
+                            u128::MAX << (128 - l as u32) >> (128 - width)
+                        };
+                        (a & m, l, h)
+                    })
+                    .collect();
+                for _ in 0..400 {
+                    let a = match (rng(&mut x) % 3, norm.len()) {
+                        (0, _) | (_, 0) => {
+                            let v = ((rng(&mut x) as u128) << 64) | rng(&mut x) as u128;
+                            if width == 128 { v } else { v & 0xffff_ffff }
+                        }
+                        (_, k) => {
+                            // Inside (or just past) a route's prefix.
+                            let (p, l, _) = norm[rng(&mut x) as usize % k];
+                            let host = (((rng(&mut x) as u128) << 64) | rng(&mut x) as u128)
+                                >> (128 - width + l as u32).min(127);
+                            p ^ host
+                        }
+                    };
+                    let want = linear(width, &norm, a);
+                    let got = if width == 32 {
+                        assert_eq!(lpm.lookup_v4(a as u32), want, "seed {seed} {a:x}");
+                        lpm.lookup_aligned(a << 96)
+                    } else {
+                        lpm.lookup_aligned(a)
+                    };
+                    assert_eq!(got, want, "seed {seed} width {width} {a:x}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn v4_matches_linear_scan() {
         let mut x = 7u64;

@@ -4,17 +4,22 @@
 //! destination, with its TTL / hop limit decremented (the IPv4 checksum is
 //! updated incrementally, RFC 1624). No route or an expiring TTL: dropped and
 //! counted. The routing table is compiled into an immutable multibit trie
-//! (`lpm`) and swapped with `arc-swap`: forwarding takes no lock.
+//! (`lpm`) and swapped with `arc-swap`: forwarding takes no lock and no atomic
+//! read-modify-write. Each forwarding thread keeps the table it last used
+//! (`arc_swap::cache::Cache`, revalidated with one relaxed load per packet)
+//! and a scratch buffer the routed copy is made in (`Local`).
 //! Not here: ICMP errors, fragmentation, ARP (see the `L2Adapter`).
 
 mod lpm;
 
+use std::cell::RefCell;
 use std::fmt;
 use std::io;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use arc_swap::ArcSwap;
+use arc_swap::cache::Cache;
 use pktkit_wire::{IpPrefix, Packet};
 use smallvec::SmallVec;
 
@@ -46,6 +51,27 @@ impl Routes {
             IpAddr::V4(a) => self.v4.lookup_v4(u32::from(a)),
             IpAddr::V6(a) => self.v6.lookup_aligned(u128::from(a)),
         };
+        self.hop(hop)
+    }
+
+    /// The port for a validated packet's destination and its TTL / hop limit.
+    #[inline]
+    fn route_packet(&self, b: &[u8]) -> Option<(&Port, u8)> {
+        let (hop, ttl) = if *b.first()? >> 4 == 4 {
+            let h = b.first_chunk::<20>()?;
+            let dst = u32::from_be_bytes([h[16], h[17], h[18], h[19]]);
+            (self.v4.lookup_v4(dst), h[8])
+        } else {
+            let h = b.first_chunk::<40>()?;
+            let mut dst = [0u8; 16];
+            dst.copy_from_slice(&h[24..40]);
+            (self.v6.lookup_aligned(u128::from_be_bytes(dst)), h[7])
+        };
+        Some((self.hop(hop)?, ttl))
+    }
+
+    #[inline]
+    fn hop(&self, hop: u32) -> Option<&Arc<Port>> {
         self.hops.get((hop as usize).checked_sub(1)?)
     }
 }
@@ -58,7 +84,8 @@ struct Admin {
 }
 
 struct Inner {
-    table: ArcSwap<Routes>,
+    /// Shared with the per-thread caches (`Local`), which compare its address.
+    table: Arc<ArcSwap<Routes>>,
     admin: Mutex<Admin>,
     drops: DropCounters,
 }
@@ -67,6 +94,12 @@ struct Inner {
 /// swapped with `arc-swap` (no lock on the data path), TTL / hop limit
 /// decremented (IPv4 checksum updated incrementally), no route or an expiring
 /// TTL dropped and counted. Route changes rebuild the table: O(routes).
+///
+/// A thread that forwarded through the hub keeps the table it used until its
+/// next forward through this hub, at most 1 024 forwards through any `L3Hub`
+/// later, or its exit: until then a port detached meanwhile (and its device)
+/// stays referenced by that thread. The thread that detaches a port lets go at
+/// once, and so does the detached port's own receive thread at its next packet.
 ///
 /// ```
 /// use pktkit_core::{L3Device, L3Hub, PipeL3};
@@ -92,7 +125,7 @@ impl L3Hub {
     pub fn new() -> Self {
         L3Hub {
             inner: Arc::new(Inner {
-                table: ArcSwap::from_pointee(Routes::default()),
+                table: Arc::new(ArcSwap::from_pointee(Routes::default())),
                 admin: Mutex::new(Admin::default()),
                 drops: DropCounters::new(),
             }),
@@ -368,8 +401,123 @@ impl fmt::Display for L3HubSnapshot {
     }
 }
 
-/// A routed packet's copy (the TTL changes; the received one is borrowed read-only).
-type RoutedCopy = SmallVec<[u8; 2048]>;
+/// A routed packet's copy when this thread's `Local` is in use (a hub
+/// forwarding into a device that synchronously feeds another hub).
+type NestedCopy = SmallVec<[u8; 2048]>;
+
+/// Smallest per-thread scratch buffer: a full-size Ethernet packet fits.
+const SCRATCH_MIN: usize = 2048;
+
+/// Hubs whose table one thread keeps cached.
+const CACHED_HUBS: usize = 4;
+
+/// Every this many forwards a thread revalidates all its cached tables, so a
+/// hub it no longer forwards through does not keep an old table (and the
+/// ports in it) for long while the thread is busy elsewhere.
+const SWEEP_EVERY: u32 = 1024;
+
+type TableCache = Cache<Arc<ArcSwap<Routes>>, Arc<Routes>>;
+
+/// What a forwarding thread keeps between packets.
+///
+/// `tables`: the last table this thread used, per hub (at most
+/// [`CACHED_HUBS`], most recent first). Checking that a cached table is still
+/// current is one relaxed load and a compare (`arc_swap::cache::Cache`), where
+/// `ArcSwap::load` costs two atomic read-modify-writes. The price: an old
+/// table, and the ports and devices it names, stays referenced by this thread
+/// until the thread forwards through that hub again, revalidates at its next
+/// sweep (every [`SWEEP_EVERY`] forwards through any hub), forwards a packet
+/// through a handler of a port detached since (it forgets the hub), or exits.
+///
+/// `scratch`: the buffer routed copies are made in (the TTL changes; the
+/// received packet is borrowed read-only), grown to the largest packet seen
+/// and never shrunk, so no allocation per packet.
+struct Local {
+    scratch: Vec<u8>,
+    tables: Tables,
+}
+
+/// See [`Local`].
+struct Tables {
+    slots: [Option<TableCache>; CACHED_HUBS],
+    until_sweep: u32,
+}
+
+impl Tables {
+    /// The current table of the hub whose table holder is `hub`.
+    #[inline]
+    fn get(&mut self, hub: &Arc<ArcSwap<Routes>>) -> &Arc<Routes> {
+        let key: &ArcSwap<Routes> = hub;
+        let i = match self
+            .slots
+            .iter()
+            .position(|c| c.as_ref().is_some_and(|c| std::ptr::eq(c.arc_swap(), key)))
+        {
+            Some(i) => i,
+            None => self.insert(hub),
+        };
+        self.until_sweep = match self.until_sweep.checked_sub(1) {
+            Some(n) => n,
+            None => {
+                self.sweep();
+                SWEEP_EVERY
+            }
+        };
+        match &mut self.slots[i] {
+            Some(c) => c.load(),
+            // Unreachable: slot `i` was found or filled above.
+            None => empty_table(),
+        }
+    }
+
+    /// Caches `hub` in front, evicting the least recently added; returns its slot.
+    #[cold]
+    fn insert(&mut self, hub: &Arc<ArcSwap<Routes>>) -> usize {
+        self.slots.rotate_right(1);
+        self.slots[0] = Some(Cache::new(hub.clone()));
+        self.sweep();
+        0
+    }
+
+    /// Brings every cached table up to date (dropping replaced tables).
+    #[cold]
+    fn sweep(&mut self) {
+        for c in self.slots.iter_mut().flatten() {
+            c.load();
+        }
+    }
+
+    /// Forgets the hub whose table holder is at address `key` (a cache miss
+    /// at worst if another hub now lives there).
+    fn forget(&mut self, key: usize) {
+        for c in &mut self.slots {
+            if c.as_ref()
+                .is_some_and(|c| std::ptr::from_ref(c.arc_swap()).addr() == key)
+            {
+                *c = None;
+            }
+        }
+    }
+}
+
+/// An empty table, for the unreachable arm above.
+#[cold]
+fn empty_table() -> &'static Arc<Routes> {
+    static EMPTY: std::sync::OnceLock<Arc<Routes>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Arc::default)
+}
+
+thread_local! {
+    static LOCAL: RefCell<Local> = const {
+        RefCell::new(Local {
+            scratch: Vec::new(),
+            tables: Tables {
+                slots: [const { None }; CACHED_HUBS],
+                until_sweep: 0,
+            },
+        })
+    };
+}
 
 impl Inner {
     /// Compiles the routes into a new table and swaps it in. Caller holds the admin lock.
@@ -402,7 +550,23 @@ impl Inner {
             self.rebuild(&admin);
             port
         };
-        port.device.set_handler(Arc::new(|_: &Packet| Ok(())));
+        let key = Arc::as_ptr(&self.table).addr();
+        LOCAL.with(|l| {
+            if let Ok(mut l) = l.try_borrow_mut() {
+                l.tables.forget(key)
+            }
+        });
+        // The port's own receive thread forgets this hub's table at its next
+        // packet (it may be the only thread holding the old table, and the
+        // device it names may be what keeps that thread running).
+        port.device.set_handler(Arc::new(move |_: &Packet| {
+            let _ = LOCAL.try_with(|l| {
+                if let Ok(mut l) = l.try_borrow_mut() {
+                    l.tables.forget(key)
+                }
+            });
+            Ok(())
+        }));
         true
     }
 
@@ -411,27 +575,47 @@ impl Inner {
     fn forward(&self, ingress: &Port, packet: &Packet) {
         let bytes = packet.as_bytes();
         ingress.counters.record_rx(bytes.len());
-        let table = self.table.load();
-        let Some(out) = table.route(packet.dst()) else {
+        let nested = LOCAL.with(|l| {
+            let Ok(mut l) = l.try_borrow_mut() else {
+                return true;
+            };
+            let Local { scratch, tables } = &mut *l;
+            if scratch.len() < bytes.len() {
+                scratch.resize(bytes.len().max(SCRATCH_MIN), 0);
+            }
+            self.route_and_send(tables.get(&self.table), ingress, packet, scratch);
+            false
+        });
+        if nested {
+            let table = self.table.load();
+            let mut copy = NestedCopy::from_elem(0, bytes.len());
+            self.route_and_send(&table, ingress, packet, &mut copy);
+        }
+    }
+
+    /// Looks `packet` up in `table` and sends the next hop's copy (made in
+    /// `buf`, at least as long as the packet) or drops and counts it.
+    #[inline(always)]
+    fn route_and_send(&self, table: &Routes, ingress: &Port, packet: &Packet, buf: &mut [u8]) {
+        let Some((out, ttl)) = table.route_packet(packet.as_bytes()) else {
             ingress.counters.record_rx_drop();
             self.drops.record(DropReason::NoRoute);
             return;
         };
-        if packet.ttl() <= 1 {
+        if ttl <= 1 {
             ingress.counters.record_rx_drop();
             self.drops.record(DropReason::TtlExpired);
             return;
         }
-        let mut copy = RoutedCopy::from_slice(&bytes[..packet.total_len()]);
-        let Ok(p) = Packet::parse_mut(&mut copy) else {
-            // Unreachable: the same bytes parsed as `packet` already.
+        let Some(p) = packet.forward_into(buf) else {
+            // Unreachable: TTL > 1 was checked and `buf` holds the whole packet.
             self.drops.record(DropReason::Malformed);
             return;
         };
-        p.decrement_ttl();
         match out.device.send(p) {
             Ok(()) => out.counters.record_tx(p.as_bytes().len()),
-            Err(_) => {
+            Err(e) => {
+                drop(e);
                 out.counters.record_tx_drop();
                 self.drops.record(DropReason::SendFailed);
             }
