@@ -56,6 +56,22 @@ pub fn encode_classless_routes(routes: &[ClasslessRoute], out: &mut [u8]) -> Res
     Ok(at)
 }
 
+/// Whether an option 121 value held in one slice is well-formed: exactly
+/// what walking it with [`ClasslessRoutes`] accepts (no width over 32, no
+/// route cut short), without building the routes.
+pub(super) fn routes_are_valid(mut data: &[u8]) -> bool {
+    while let Some(&width) = data.first() {
+        if width > 32 {
+            return false;
+        }
+        let Some(rest) = data.get(1 + (width as usize).div_ceil(8) + 4..) else {
+            return false;
+        };
+        data = rest;
+    }
+    true
+}
+
 /// The routes of an option 121 value (see [`DhcpRepr::classless_route_list`](super::DhcpRepr::classless_route_list)).
 ///
 /// Yields `Err(BadOption)` once for a malformed value (a width over 32 or a

@@ -247,6 +247,59 @@ impl fmt::Display for DomainName<'_> {
     }
 }
 
+/// Whether an option 119 value held in one slice is well-formed: exactly
+/// what walking it with [`DomainSearch`] accepts, without copying labels.
+pub(super) fn search_list_is_valid(data: &[u8]) -> bool {
+    let mut start = 0;
+    while start < data.len() {
+        match name_end(data, start) {
+            Some(end) => start = end,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The end of the name at `start` (as [`DomainName::walk`] finds it), or
+/// `None` if the name is malformed.
+fn name_end(data: &[u8], start: usize) -> Option<usize> {
+    let mut pos = start;
+    let mut end = None;
+    let mut total = 1;
+    loop {
+        // A run of labels, up to a terminator or a pointer. A label cut
+        // short leaves `pos` past the end, so the next read fails.
+        let l = loop {
+            let l = *data.get(pos)?;
+            if l == 0 || l >= 0x40 {
+                break l;
+            }
+            total += l as usize + 1;
+            pos += l as usize + 1;
+        };
+        // `total` only grows, so checking it once per run finds the same
+        // names too long as `walk`, which checks it per label.
+        if total > MAX_NAME_LEN {
+            return None;
+        }
+        if l == 0 {
+            return Some(end.unwrap_or(pos + 1));
+        }
+        if l < 0xc0 {
+            return None;
+        }
+        let lo = *data.get(pos + 1)?;
+        let target = ((l as usize & 0x3f) << 8) | lo as usize;
+        // Strictly backwards, as in `walk`: every jump lowers `pos`, and
+        // every label raises `total`, so the walk ends.
+        if target >= pos {
+            return None;
+        }
+        end.get_or_insert(pos + 2);
+        pos = target;
+    }
+}
+
 /// The names of an option 119 value (see [`DhcpRepr::domain_search_list`](super::DhcpRepr::domain_search_list)).
 ///
 /// Yields `Err(BadOption)` once for a malformed name (cut short, a label

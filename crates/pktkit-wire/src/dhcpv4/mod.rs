@@ -65,8 +65,11 @@ mod other_options;
 mod packet;
 mod parse;
 mod repr;
+mod single_pass;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_single_pass;
 
 pub use classless_routes::{ClasslessRoute, ClasslessRoutes, encode_classless_routes};
 pub use domain_search::{DomainName, DomainSearch, encode_domain_search};

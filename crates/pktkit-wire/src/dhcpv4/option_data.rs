@@ -180,7 +180,13 @@ impl<'a> Ipv4List<'a> {
     }
     /// The first address.
     pub fn first(&self) -> Option<Ipv4Addr> {
-        self.iter().next()
+        match self.0 {
+            ListInner::Addrs(a) => a.first().copied(),
+            ListInner::Data(d) => match d.as_slice() {
+                Some(b) => b.first_chunk::<4>().map(|&a| Ipv4Addr::from(a)),
+                None => d.addrs().next(),
+            },
+        }
     }
     /// The addresses in order.
     pub fn iter(&self) -> impl Iterator<Item = Ipv4Addr> + Clone + use<'a> {

@@ -1,4 +1,6 @@
-//! [`DhcpRepr::parse`]: reading and validating a message.
+//! [`DhcpRepr::parse`]: reading and validating a message, and its general
+//! path (option overload, split options, errors). The single pass that reads
+//! the common message is in `single_pass.rs`.
 
 use core::net::Ipv4Addr;
 
@@ -29,6 +31,25 @@ impl<'a> DhcpRepr<'a> {
     /// for a typed option, a bad overload value, a malformed option 119/121),
     /// [`WireError::Unsupported`] (no message type: plain BOOTP).
     pub fn parse<T: AsRef<[u8]> + ?Sized>(packet: &DhcpPacket<&'a T>) -> Result<Self> {
+        // The common message in one pass; anything else (option overload, an
+        // option code given more than once, any error) takes the general
+        // path, which gives the same repr or says what is wrong.
+        let mut out = Self::parse_single_pass(packet.as_bytes());
+        if out.is_err() {
+            out = Self::parse_general(packet);
+        }
+        out
+    }
+
+    /// The parse of any message: overloaded `file`/`sname` areas, options
+    /// split into several instances (RFC 3396), and the error of a malformed
+    /// message. [`DhcpRepr::parse`] takes it only when its single pass cannot;
+    /// the two agree on every message the single pass accepts.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn parse_general<T: AsRef<[u8]> + ?Sized>(
+        packet: &DhcpPacket<&'a T>,
+    ) -> Result<Self> {
         packet.check_len()?;
         let bytes = packet.as_bytes();
         if packet.magic_cookie() != MAGIC_COOKIE {

@@ -120,7 +120,7 @@ pub(super) const TYPED: [u8; 23] = [
 ];
 
 /// `TYPED` index + 1 by option code (0: not typed), so a lookup is one load.
-const SLOTS: [u8; 256] = {
+pub(super) const SLOTS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
     while i < TYPED.len() {

@@ -1,6 +1,7 @@
 //! Fuzz target `dhcpv4`: [`DhcpPacket`] and [`DhcpRepr`] on arbitrary bytes.
 //!
-//! Nothing may panic. A repr that parsed can be walked completely (options,
+//! Nothing may panic. The single pass of [`DhcpRepr::parse`] agrees with its
+//! general path whenever it takes a message. A repr that parsed can be walked completely (options,
 //! routes, search names), emits without error into a junk-filled buffer of
 //! exactly `buffer_len()` bytes, and that parses back to an equal repr.
 
@@ -17,6 +18,12 @@ pub fn dhcpv4(data: &[u8]) {
     for o in packet.options() {
         let _ = o;
     }
+    // The single pass, when it takes a message, reads it as the general path does.
+    let general = DhcpRepr::parse_general(&packet);
+    if let Ok(fast) = DhcpRepr::parse_single_pass(data) {
+        assert_eq!(Ok(fast), general, "single pass and general path differ");
+    }
+    assert_eq!(DhcpRepr::parse(&packet), general);
     let Ok(repr) = DhcpRepr::parse(&packet) else {
         return;
     };
