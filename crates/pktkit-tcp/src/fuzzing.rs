@@ -3,7 +3,8 @@
 //!
 //! The first input byte picks the state the connection is driven to through a
 //! real handshake with a second engine (SYN-SENT, SYN-RECEIVED, ESTABLISHED,
-//! FIN-WAIT-1/2, CLOSE-WAIT, LAST-ACK, CLOSING, TIME-WAIT). The rest is a list
+//! FIN-WAIT-1/2, CLOSE-WAIT, LAST-ACK, CLOSING, TIME-WAIT, or ESTABLISHED as
+//! the server side of a SYN-cookie handshake, with the options the cookie kept). The rest is a list
 //! of records `[mode, time step, length, bytes…]`; `mode` can aim the segment
 //! (our ports, sequence and acknowledgment numbers near the connection's own, a
 //! valid checksum) so that it gets past the early checks, and make the
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use pktkit_wire::tcp::TcpPacket;
 
-use crate::{Config, Connection, State, ip};
+use crate::{Config, Connection, Listener, ListenerConfig, State, ip};
 
 fn pair(now: Instant) -> (Connection, Connection) {
     let a: SocketAddr = "10.0.0.1:1000".parse().expect("literal");
@@ -38,6 +39,40 @@ fn pair(now: Instant) -> (Connection, Connection) {
         let s = Connection::from_syn(cfg, b, a, 7_000_000, &repr, now).expect("same IP version");
         (c, s)
     }
+}
+
+/// A client and the connection a cookies-only listener made for it (the
+/// server side, ESTABLISHED from the cookie), or `None` if the handshake
+/// did not complete.
+fn cookie_pair(now: Instant) -> Option<(Connection, Connection)> {
+    let a: SocketAddr = "10.0.0.1:1000".parse().expect("literal");
+    let b: SocketAddr = "10.0.0.2:2000".parse().expect("literal");
+    let cfg = Config {
+        send_buffer: 8192,
+        recv_buffer: 1 << 20,
+        ..Config::default()
+    };
+    let lc = ListenerConfig {
+        syn_queue: 0,
+        syn_cookies: true,
+        connection: cfg.clone(),
+        ..ListenerConfig::default()
+    };
+    let mut l = Listener::new(b, lc, [1; 16], now);
+    let mut client = Connection::connect(cfg, a, b, 1_000_000, now).expect("same IP version");
+    let mut buf = [0u8; 2048];
+    for _ in 0..4 {
+        while let Some(t) = client.poll_transmit(now, &mut buf) {
+            l.handle_packet(now, &buf[..t.len]);
+        }
+        while let Some(t) = l.poll_transmit(now, &mut buf) {
+            client.handle_packet(now, &buf[..t.len]);
+        }
+        if let Some(server) = l.accept() {
+            return Some((server, client));
+        }
+    }
+    None
 }
 
 /// Moves every packet between the two until quiet (bounded).
@@ -65,7 +100,10 @@ pub fn tcp_engine(data: &[u8]) {
         return;
     };
     let mut now = Instant::now();
-    let (mut c, mut peer) = pair(now);
+    let (mut c, mut peer) = match which % 10 {
+        9 => cookie_pair(now).expect("a cookie handshake completes"),
+        _ => pair(now),
+    };
     let mut scratch = [0u8; 2048];
     match which % 10 {
         0 => {} // SYN-SENT (SYN already out)
@@ -108,6 +146,7 @@ pub fn tcp_engine(data: &[u8]) {
                     peer.close();
                     exchange(&mut c, &mut peer, now); // TIME-WAIT
                 }
+                9 => assert_eq!(c.negotiated(), (true, true, true), "the cookie kept them"),
                 _ => {} // ESTABLISHED
             }
         }
