@@ -73,7 +73,7 @@ const fn add_carry(a: u64, b: u64) -> u64 {
 /// Sliding byte mask for a window that overlaps bytes already summed: the
 /// bytes at offset `k` are `0x00` for positions below `32 - k` and `0xff` from
 /// there on (see [`scalar_ne`] and the SIMD kernels).
-pub(crate) static TAIL_MASK: [u8; 64] = {
+pub(crate) const TAIL_MASK: [u8; 64] = {
     let mut m = [0u8; 64];
     let mut i = 32;
     while i < 64 {
@@ -276,13 +276,21 @@ pub const fn fold(mut sum: u32) -> u16 {
 /// ```
 #[inline]
 pub fn checksum(data: &[u8]) -> u16 {
-    !fold(sum(data, 0))
+    !fold_sum(sum(data, 0))
 }
 
 /// True when `data`, checksum field included, verifies (folds to `0xffff`).
 #[inline]
 pub fn verify(data: &[u8]) -> bool {
-    fold(sum(data, 0)) == 0xffff
+    fold_sum(sum(data, 0)) == 0xffff
+}
+
+/// [`fold`] of a value [`sum`] returned: at most `0x1_fffe`, so one
+/// end-around step is enough (a carry out of the low half leaves it at most
+/// `0xfffe`).
+#[inline(always)]
+const fn fold_sum(s: u32) -> u16 {
+    ((s & 0xffff) + (s >> 16)) as u16
 }
 
 /// Sum of the IPv4 pseudo header (RFC 768 / RFC 9293): src, dst, zero, protocol, length.
