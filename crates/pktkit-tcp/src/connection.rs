@@ -15,7 +15,7 @@ use crate::rack::{self, Rack, TlpAck, TlpEpisode};
 use crate::recv_buffer::RecvBuffer;
 use crate::rtt::RttEstimator;
 use crate::sack::{Delivered, Scoreboard, SentSegment};
-use crate::send_buffer::SendBuffer;
+use crate::send_buffer::{SUM_CHUNK, SendBuffer};
 use crate::seq::SeqNum;
 use crate::syn_cookies::CookieOptions;
 use crate::timer::{Timer, Timers};
@@ -544,6 +544,11 @@ impl Connection {
     /// Handles a whole IPv4/IPv6 packet carrying a TCP segment for this
     /// connection. Anything else is counted and dropped.
     pub fn handle_packet(&mut self, now: Instant, packet: &[u8]) {
+        if let Some(segment) = self.headers.incoming_v4(packet)
+            && self.fast_receive(now, segment)
+        {
+            return;
+        }
         match ip::parse(packet) {
             Some(p) => self.handle_segment(now, p.src, p.dst, p.segment),
             None => self.stats.dropped_malformed += 1,
@@ -1713,14 +1718,28 @@ impl Connection {
     ) -> Transmit {
         let plen = payload.map_or(0, |p| p.1);
         let seg_len = hl + plen;
-        if let Some((off, len)) = payload {
-            let n = self
-                .send_buf
-                .read_at(off, &mut buf[iph + hl..iph + hl + len]);
-            debug_assert_eq!(n, len);
-        }
-        let ph = self.headers.pseudo(seg_len);
-        let c = !checksum::fold(checksum::sum(&buf[iph..iph + seg_len], ph));
+        let pseudo = self.headers.pseudo(seg_len);
+        let sum = match payload {
+            Some((off, len)) if len > SUM_CHUNK => {
+                // Copy and checksum in one pass over a large payload.
+                let header = checksum::sum(&buf[iph..iph + hl], pseudo);
+                let out = &mut buf[iph + hl..iph + hl + len];
+                let (n, sum) = self.send_buf.read_at_summed(off, out, header);
+                debug_assert_eq!(n, len);
+                sum
+            }
+            _ => {
+                // A small one stays in L1 from the copy to the checksum.
+                if let Some((off, len)) = payload {
+                    let n = self
+                        .send_buf
+                        .read_at(off, &mut buf[iph + hl..iph + hl + len]);
+                    debug_assert_eq!(n, len);
+                }
+                checksum::sum(&buf[iph..iph + seg_len], pseudo)
+            }
+        };
+        let c = !checksum::fold(sum);
         buf[iph + 16..iph + 18].copy_from_slice(&c.to_be_bytes());
         self.ip_id = self.ip_id.wrapping_add(1);
         self.headers.write(buf, seg_len, self.ip_id);

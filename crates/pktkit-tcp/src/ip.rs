@@ -131,6 +131,9 @@ pub(crate) struct HeaderTemplate {
     pseudo_base: u32,
     /// IPv4 header sum without total length and ID.
     ipv4_base: u32,
+    /// Source then destination address of the IPv4 packets we take (the
+    /// peer's, then ours), as they appear at bytes 12..20 of the header.
+    incoming_v4: Option<[u8; 8]>,
 }
 
 impl HeaderTemplate {
@@ -143,13 +146,54 @@ impl HeaderTemplate {
             h[10..12].fill(0);
         }
         let ipv4_base = checksum::sum(&h, 0);
+        let incoming_v4 = match (src, dst) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => {
+                let mut a = [0u8; 8];
+                a[..4].copy_from_slice(&d.octets());
+                a[4..].copy_from_slice(&s.octets());
+                Some(a)
+            }
+            _ => None,
+        };
         HeaderTemplate {
             src,
             dst,
             ttl,
             pseudo_base,
             ipv4_base,
+            incoming_v4,
         }
+    }
+
+    /// The TCP bytes of `packet` when it is an IPv4 packet without options or
+    /// fragmentation, carrying TCP from the peer to us, with a good header
+    /// checksum; `None` for anything else, which [`parse`] then handles in
+    /// full (this is its fast path for a connection that knows its peer).
+    #[inline]
+    pub(crate) fn incoming_v4<'a>(&self, packet: &'a [u8]) -> Option<&'a [u8]> {
+        let addrs = self.incoming_v4.as_ref()?;
+        let h: &[u8; IPV4_LEN] = packet.first_chunk()?;
+        let total = usize::from(u16::from_be_bytes([h[2], h[3]]));
+        if h[0] != 0x45
+            || h[9] != IpProtocol::TCP.0
+            || u16::from_be_bytes([h[6], h[7]]) & 0x3fff != 0
+            || h[12..20] != addrs[..]
+            || total < IPV4_LEN
+            || packet.len() < total
+        {
+            return None;
+        }
+        // The header checksum over five 32-bit words (RFC 1071 §2(A)).
+        let mut acc = 0u64;
+        for w in h.chunks_exact(4) {
+            acc += u64::from(u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
+        }
+        let acc = (acc & 0xffff_ffff) + (acc >> 32);
+        let acc = (acc & 0xffff) + ((acc >> 16) & 0xffff) + (acc >> 32);
+        if checksum::fold(acc as u32) != 0xffff {
+            return None;
+        }
+        Some(&packet[IPV4_LEN..total])
     }
 
     /// Pseudo-header sum for a segment of `len` bytes (either direction).
@@ -180,5 +224,65 @@ impl HeaderTemplate {
             }
             IpAddr::V6(_) => write_header(buf, self.src, self.dst, payload_len, self.ttl, id),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `incoming_v4` takes what `parse` takes from the peer to us, and nothing else.
+    #[test]
+    fn incoming_v4_agrees_with_parse() {
+        let (us, peer): (IpAddr, IpAddr) =
+            ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let ours = HeaderTemplate::new(us, peer, 64);
+        let theirs = HeaderTemplate::new(peer, us, 64);
+        let mut pkt = [0u8; 60];
+        theirs.write(&mut pkt, 40, 0x1234);
+        for (i, b) in pkt[IPV4_LEN..].iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        let good = pkt;
+        let check = |p: &[u8]| {
+            let general = parse(p).filter(|i| i.src == peer && i.dst == us);
+            let fast = ours.incoming_v4(p);
+            if let Some(seg) = fast {
+                assert_eq!(general.map(|i| i.segment), Some(seg), "{p:?}");
+            }
+            fast.is_some()
+        };
+        assert!(check(&good));
+        assert_eq!(ours.incoming_v4(&good), Some(&good[IPV4_LEN..]));
+        // Every single-bit flip in the header is refused (bad checksum, or a
+        // field that is not ours), unless the general path takes it too.
+        for bit in 0..IPV4_LEN * 8 {
+            let mut p = good;
+            p[bit / 8] ^= 1 << (bit % 8);
+            assert!(!check(&p) || parse(&p).is_some(), "bit {bit}");
+            assert!(ours.incoming_v4(&p).is_none(), "bit {bit}");
+        }
+        // Header checksum fixed up after a change: fragments, options, other
+        // addresses and protocols are still refused; a longer buffer is cut.
+        let refix = |p: &mut [u8; 60]| {
+            p[10..12].fill(0);
+            let c = checksum::checksum(&p[..IPV4_LEN]);
+            p[10..12].copy_from_slice(&c.to_be_bytes());
+        };
+        for (at, v) in [(6, 0x20), (7, 1), (0, 0x46), (9, 17), (15, 9), (19, 9)] {
+            let mut p = good;
+            p[at] = v;
+            refix(&mut p);
+            assert!(ours.incoming_v4(&p).is_none(), "byte {at} = {v}");
+        }
+        let mut p = good;
+        p[2..4].copy_from_slice(&50u16.to_be_bytes());
+        refix(&mut p);
+        assert_eq!(ours.incoming_v4(&p), Some(&p[IPV4_LEN..50]));
+        assert!(check(&p));
+        assert!(ours.incoming_v4(&good[..59]).is_none());
+        // IPv6 connections never take it.
+        let v6 = HeaderTemplate::new("::1".parse().unwrap(), "::2".parse().unwrap(), 64);
+        assert!(v6.incoming_v4(&good).is_none());
     }
 }

@@ -5,6 +5,10 @@
 //! tracks the holes and feeds the SACK blocks we send (RFC 2018). It does not
 //! know about sequence numbers: offset 0 is RCV.NXT.
 
+use pktkit_wire::checksum;
+
+use crate::send_buffer::{SUM_CHUNK, wrap};
+
 /// Most out-of-order ranges kept; a segment that would need another one is dropped
 /// (the sender retransmits it), so memory stays bounded whatever the peer sends.
 pub(crate) const MAX_RANGES: usize = 32;
@@ -112,7 +116,7 @@ impl RecvBuffer {
         }
         // Copy into the ring after the readable bytes.
         let cap = self.buf.len();
-        let at = (self.head + self.readable + offset) % cap;
+        let at = wrap(self.head + self.readable + offset, cap);
         let first = len.min(cap - at);
         self.buf[at..at + first].copy_from_slice(&data[..first]);
         self.buf[..len - first].copy_from_slice(&data[first..len]);
@@ -153,15 +157,41 @@ impl RecvBuffer {
         debug_assert!(self.nranges == 0, "append with out-of-order data held");
         let len = data.len().min(self.window());
         let cap = self.buf.len();
-        let mut at = self.head + self.readable;
-        if at >= cap {
-            at -= cap;
-        }
+        let at = wrap(self.head + self.readable, cap);
         let first = len.min(cap - at);
         self.buf[at..at + first].copy_from_slice(&data[..first]);
         self.buf[..len - first].copy_from_slice(&data[first..len]);
         self.readable += len;
         len
+    }
+
+    /// Copies in-order data to RCV.NXT without making it readable yet, and
+    /// returns its one's-complement sum added to `initial` (as
+    /// `checksum::sum(data, initial)`): each chunk is summed while in L1, so
+    /// a segment is read from memory once, for its checksum and its copy.
+    /// [`RecvBuffer::commit`] then makes it readable; until then it lies in
+    /// the window where nothing reads it. Needs no out-of-order data held and
+    /// `data` within the window.
+    pub(crate) fn stage_summed(&mut self, data: &[u8], initial: u32) -> u32 {
+        debug_assert!(self.nranges == 0, "staging with out-of-order data held");
+        debug_assert!(data.len() <= self.window());
+        let cap = self.buf.len();
+        let mut at = wrap(self.head + self.readable, cap);
+        let mut acc = initial;
+        for chunk in data.chunks(SUM_CHUNK) {
+            let first = chunk.len().min(cap - at);
+            self.buf[at..at + first].copy_from_slice(&chunk[..first]);
+            self.buf[..chunk.len() - first].copy_from_slice(&chunk[first..]);
+            at = wrap(at + chunk.len(), cap);
+            acc = checksum::sum(chunk, acc);
+        }
+        acc
+    }
+
+    /// Makes `n` staged bytes readable.
+    pub(crate) fn commit(&mut self, n: usize) {
+        debug_assert!(n <= self.window());
+        self.readable += n;
     }
 
     /// Merges `[start, end)` into the range list; false when it would need a
@@ -199,7 +229,7 @@ impl RecvBuffer {
         let first = n.min(cap - self.head);
         out[..first].copy_from_slice(&self.buf[self.head..self.head + first]);
         out[first..n].copy_from_slice(&self.buf[..n - first]);
-        self.head = (self.head + n) % cap;
+        self.head = wrap(self.head + n, cap);
         self.readable -= n;
         n
     }
@@ -253,6 +283,34 @@ mod tests {
         let mut c = RecvBuffer::new(4);
         assert_eq!(c.append(b"abcdef"), 4);
         assert_eq!(c.append(b"x"), 0);
+    }
+
+    #[test]
+    fn stage_summed_then_commit_is_append() {
+        let cap = 2 * SUM_CHUNK + 3;
+        let (mut a, mut b) = (RecvBuffer::new(cap), RecvBuffer::new(cap));
+        let data: Vec<u8> = (0..cap as u32).map(|i| (i * 7 + 1) as u8).collect();
+        let mut sink = vec![0u8; cap];
+        // Move the head to an odd place so the next data wraps.
+        for r in [&mut a, &mut b] {
+            r.append(&data[..SUM_CHUNK + 1]);
+            r.read(&mut sink);
+        }
+        for len in [cap, 1, 2 * SUM_CHUNK - 1] {
+            let part = &data[..len];
+            let sum = a.stage_summed(part, 7);
+            assert_eq!(a.readable(), 0, "staged data is not readable");
+            assert_eq!(
+                checksum::fold(sum),
+                checksum::fold(checksum::reference_sum(part, 7))
+            );
+            a.commit(len);
+            b.append(part);
+            let (mut oa, mut ob) = (vec![0u8; cap], vec![0u8; cap]);
+            assert_eq!(a.read(&mut oa), b.read(&mut ob));
+            assert_eq!(oa, ob);
+            assert_eq!(&oa[..len], part);
+        }
     }
 
     #[test]

@@ -5,6 +5,12 @@
 //! the head. It does not know about sequence numbers: the connection maps
 //! `offset 0` to the sequence number of the first unacknowledged data byte.
 
+use pktkit_wire::checksum;
+
+/// Bytes copied and checksummed in one go by the `*_summed` copies (of the
+/// send and receive buffers): even, and well within L1.
+pub(crate) const SUM_CHUNK: usize = 4096;
+
 /// A fixed-capacity ring of bytes. Allocated once, never grows.
 pub(crate) struct SendBuffer {
     buf: Box<[u8]>,
@@ -44,7 +50,7 @@ impl SendBuffer {
     pub(crate) fn write(&mut self, data: &[u8]) -> usize {
         let n = data.len().min(self.free());
         let cap = self.buf.len();
-        let tail = (self.head + self.len) % cap;
+        let tail = wrap(self.head + self.len, cap);
         let first = n.min(cap - tail);
         self.buf[tail..tail + first].copy_from_slice(&data[..first]);
         self.buf[..n - first].copy_from_slice(&data[first..n]);
@@ -60,17 +66,42 @@ impl SendBuffer {
         }
         let n = out.len().min(self.len - offset);
         let cap = self.buf.len();
-        let start = (self.head + offset) % cap;
+        let start = wrap(self.head + offset, cap);
         let first = n.min(cap - start);
         out[..first].copy_from_slice(&self.buf[start..start + first]);
         out[first..n].copy_from_slice(&self.buf[..n - first]);
         n
     }
 
+    /// [`SendBuffer::read_at`] that also returns the one's-complement sum of
+    /// what it copied added to `initial` (as `checksum::sum(out, initial)`):
+    /// each chunk is summed right after it is copied, while it is in L1, so a
+    /// large segment is not read back from memory a second time.
+    pub(crate) fn read_at_summed(
+        &self,
+        offset: usize,
+        out: &mut [u8],
+        initial: u32,
+    ) -> (usize, u32) {
+        let mut acc = initial;
+        let mut done = 0;
+        // Even-sized chunks: each starts at an even offset of `out`, so their
+        // sums add up without byte swapping.
+        for chunk in out.chunks_mut(SUM_CHUNK) {
+            let n = self.read_at(offset + done, chunk);
+            acc = checksum::sum(&chunk[..n], acc);
+            done += n;
+            if n < chunk.len() {
+                break;
+            }
+        }
+        (done, acc)
+    }
+
     /// Drops `n` bytes (or all there are) from the head.
     pub(crate) fn consume(&mut self, n: usize) {
         let n = n.min(self.len);
-        self.head = (self.head + n) % self.buf.len();
+        self.head = wrap(self.head + n, self.buf.len());
         self.len -= n;
         if self.len == 0 {
             self.head = 0;
@@ -78,9 +109,45 @@ impl SendBuffer {
     }
 }
 
+/// `i` modulo `cap` for `i < 2 * cap` (every index here is a position in
+/// the ring plus at most its capacity): a compare, not a division.
+#[inline(always)]
+pub(crate) fn wrap(i: usize, cap: usize) -> usize {
+    debug_assert!(i < 2 * cap);
+    if i >= cap { i - cap } else { i }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_at_summed_copies_and_sums_across_the_wrap() {
+        let cap = 3 * SUM_CHUNK + 7;
+        let mut b = SendBuffer::new(cap);
+        let data: Vec<u8> = (0..cap as u32).map(|i| (i * 13 + 5) as u8).collect();
+        b.write(&data[..2 * SUM_CHUNK + 1]);
+        b.consume(2 * SUM_CHUNK + 1);
+        assert_eq!(b.write(&data), cap); // now wraps at an odd offset
+        for (off, len) in [
+            (0, cap),
+            (1, 2 * SUM_CHUNK + 3),
+            (SUM_CHUNK + 5, 9),
+            (cap - 3, 10),
+        ] {
+            let mut out = vec![0u8; len];
+            let mut plain = vec![0u8; len];
+            let (n, sum) = b.read_at_summed(off, &mut out, 0x1234);
+            assert_eq!(n, b.read_at(off, &mut plain));
+            assert_eq!(out[..n], plain[..n]);
+            assert_eq!(out[..n], data[off..off + n]);
+            assert_eq!(
+                checksum::fold(sum),
+                checksum::fold(checksum::reference_sum(&data[off..off + n], 0x1234)),
+                "offset {off} len {len}"
+            );
+        }
+    }
 
     #[test]
     fn wraps_around() {
