@@ -1,119 +1,182 @@
 //! [`DhcpRepr::emit`] and [`DhcpRepr::buffer_len`]: writing a message.
+//!
+//! The options go straight into the buffer, in a fixed order (message type
+//! first, relay agent information last, RFC 3046 §2.1), each value longer
+//! than 255 bytes split into several instances (RFC 3396). Not for: option
+//! overload; emit never uses `file`/`sname` as option space.
 
-use super::option_data::ListInner;
+use core::net::Ipv4Addr;
+
+use super::option_data::{DataInner, ListInner};
 use super::other_options::OtherInner;
-use super::{BOOTP_MIN_LEN, DhcpPacket, DhcpRepr, FLAG_BROADCAST, HEADER_LEN, OptionData, opt};
+use super::{
+    BOOTP_MIN_LEN, DhcpPacket, DhcpRepr, FLAG_BROADCAST, HEADER_LEN, Ipv4List, MAGIC_COOKIE,
+    OptionData, field, opt,
+};
 use crate::{Result, WireError};
 
-/// The value bytes handed to the option writer: a slice when contiguous.
-enum Src<'s> {
-    Slice(&'s [u8]),
-    Iter(&'s mut dyn Iterator<Item = u8>),
+/// Bytes on the wire of an option whose value is `len` bytes long: two
+/// header bytes per instance of up to 255 bytes, at least one instance.
+#[inline(always)]
+const fn wire_len(len: usize) -> usize {
+    if len <= 255 {
+        len + 2
+    } else {
+        len + 2 * len.div_ceil(255)
+    }
 }
 
-/// Hands `d` to the option writer, as a slice when it is one.
-fn put_data(f: &mut dyn FnMut(u8, usize, Src<'_>), code: u8, d: &OptionData<'_>) {
-    match d.as_slice() {
-        Some(b) => f(code, b.len(), Src::Slice(b)),
-        None => f(code, d.len(), Src::Iter(&mut d.bytes())),
+/// Bytes on the wire of a value option, if present.
+#[inline(always)]
+fn data_len(d: &Option<OptionData<'_>>) -> usize {
+    d.as_ref().map_or(0, |d| wire_len(d.len()))
+}
+
+/// Bytes on the wire of an address list option, if present.
+#[inline(always)]
+fn list_len(l: &Option<Ipv4List<'_>>) -> usize {
+    l.as_ref().map_or(0, |l| match l.0 {
+        ListInner::Addrs(a) => wire_len(4 * a.len()),
+        ListInner::Data(d) => wire_len(d.len()),
+    })
+}
+
+/// Writes options into the options field, one after the other from `at`.
+/// An option that does not fit moves `at` past the end of the field, so
+/// nothing more is written and `emit` reports the buffer too small.
+struct OptionWriter<'b> {
+    out: &'b mut [u8],
+    at: usize,
+}
+
+impl OptionWriter<'_> {
+    /// The `2 + len` bytes of the next option instance (code, length,
+    /// value), or `None` (and `at` past the end) if they do not fit.
+    #[inline(always)]
+    fn next(&mut self, code: u8, len: usize) -> Option<&mut [u8]> {
+        let end = self.at + 2 + len;
+        if end > self.out.len() {
+            self.at = self.out.len() + 1;
+            return None;
+        }
+        // In bounds: `at <= end <= out.len()`.
+        let dst = &mut self.out[self.at..end];
+        self.at = end;
+        dst[0] = code;
+        dst[1] = len as u8;
+        Some(&mut dst[2..])
+    }
+
+    /// One option with a value held in one slice.
+    #[inline(always)]
+    fn slice(&mut self, code: u8, value: &[u8]) {
+        if value.len() > 255 {
+            return self.bytes(code, value.len(), value.iter().copied());
+        }
+        if let Some(dst) = self.next(code, value.len()) {
+            dst.copy_from_slice(value);
+        }
+    }
+
+    /// One option with a fixed-size value.
+    #[inline(always)]
+    fn fixed<const N: usize>(&mut self, code: u8, value: Option<[u8; N]>) {
+        if let Some(v) = value {
+            self.slice(code, &v);
+        }
+    }
+
+    /// A value option, if present.
+    #[inline(always)]
+    fn data(&mut self, code: u8, value: Option<OptionData<'_>>) {
+        match value.map(|d| d.0) {
+            None => {}
+            Some(DataInner::Bytes(b)) => self.slice(code, b),
+            Some(split) => {
+                let d = OptionData(split);
+                self.bytes(code, d.len(), d.bytes());
+            }
+        }
+    }
+
+    /// An address list option, if present.
+    #[inline(always)]
+    fn list(&mut self, code: u8, value: Option<Ipv4List<'_>>) {
+        match value.map(|l| l.0) {
+            None => {}
+            Some(ListInner::Data(d)) => self.data(code, Some(d)),
+            Some(ListInner::Addrs(a)) if a.len() <= 255 / 4 => {
+                if let Some(dst) = self.next(code, 4 * a.len()) {
+                    for (d, a) in dst.chunks_exact_mut(4).zip(a) {
+                        d.copy_from_slice(&a.octets());
+                    }
+                }
+            }
+            Some(ListInner::Addrs(a)) => {
+                self.bytes(code, 4 * a.len(), a.iter().flat_map(Ipv4Addr::octets));
+            }
+        }
+    }
+
+    /// One option of `len` bytes taken from `value`, in instances of up to
+    /// 255 bytes (RFC 3396).
+    #[cold]
+    fn bytes(&mut self, code: u8, len: usize, mut value: impl Iterator<Item = u8>) {
+        let mut left = len;
+        loop {
+            let n = left.min(255);
+            let Some(dst) = self.next(code, n) else {
+                return;
+            };
+            for slot in dst {
+                *slot = value.next().unwrap_or(0);
+            }
+            left -= n;
+            if left == 0 {
+                break;
+            }
+        }
     }
 }
 
 impl DhcpRepr<'_> {
-    /// Calls `f(code, len, bytes)` for each option to emit, in emit order.
-    fn for_each_option(&self, mut f: impl FnMut(u8, usize, Src<'_>)) {
-        let mtype = [u8::from(self.message_type)];
-        f(opt::MESSAGE_TYPE, 1, Src::Slice(&mtype));
-        let a4 = |f: &mut dyn FnMut(u8, usize, Src<'_>), code, v: Option<[u8; 4]>| {
-            if let Some(v) = v {
-                f(code, 4, Src::Slice(&v));
-            }
-        };
-        a4(&mut f, opt::SERVER_ID, self.server_id.map(|a| a.octets()));
-        a4(
-            &mut f,
-            opt::LEASE_TIME,
-            self.lease_time.map(u32::to_be_bytes),
-        );
-        a4(
-            &mut f,
-            opt::RENEWAL_TIME,
-            self.renewal_time.map(u32::to_be_bytes),
-        );
-        a4(
-            &mut f,
-            opt::REBINDING_TIME,
-            self.rebinding_time.map(u32::to_be_bytes),
-        );
-        a4(
-            &mut f,
-            opt::SUBNET_MASK,
-            self.subnet_mask.map(|a| a.octets()),
-        );
-        a4(
-            &mut f,
-            opt::BROADCAST_ADDRESS,
-            self.broadcast_address.map(|a| a.octets()),
-        );
-        for (code, l) in [
-            (opt::ROUTER, self.router),
-            (opt::DNS_SERVERS, self.dns_servers),
-        ] {
-            if let Some(l) = l {
-                match l.0 {
-                    ListInner::Data(d) => put_data(&mut f, code, &d),
-                    ListInner::Addrs(_) => f(code, l.len() * 4, Src::Iter(&mut l.bytes())),
-                }
-            }
-        }
-        let data = [
-            (opt::DOMAIN_NAME, self.domain_name),
-            (opt::HOSTNAME, self.hostname),
-        ];
-        for (code, d) in data {
-            if let Some(d) = d {
-                put_data(&mut f, code, &d);
-            }
-        }
-        if let Some(m) = self.interface_mtu {
-            f(opt::INTERFACE_MTU, 2, Src::Slice(&m.to_be_bytes()));
-        }
-        a4(
-            &mut f,
-            opt::REQUESTED_IP,
-            self.requested_ip.map(|a| a.octets()),
-        );
-        if let Some(m) = self.max_message_size {
-            f(opt::MAX_MESSAGE_SIZE, 2, Src::Slice(&m.to_be_bytes()));
-        }
-        let data = [
-            (opt::PARAMETER_REQUEST_LIST, self.parameter_request_list),
-            (opt::CLIENT_ID, self.client_id),
-            (opt::MESSAGE, self.message),
-            (opt::TFTP_SERVER_NAME, self.tftp_server_name),
-            (opt::BOOTFILE_NAME, self.bootfile_name),
-            (opt::DOMAIN_SEARCH, self.domain_search),
-            (opt::CLASSLESS_STATIC_ROUTES, self.classless_routes),
-        ];
-        for (code, d) in data {
-            if let Some(d) = d {
-                put_data(&mut f, code, &d);
-            }
-        }
-        for o in self.other.iter() {
-            f(o.code, o.data.len(), Src::Slice(o.data));
-        }
-        // RFC 3046 §2.1: the relay agent information option comes last.
-        if let Some(d) = self.relay_agent_info {
-            put_data(&mut f, opt::RELAY_AGENT_INFO, &d);
-        }
-    }
-
     /// Bytes of the options field as emitted, END included.
     fn options_len(&self) -> usize {
-        let mut n = 1;
-        self.for_each_option(|_, len, _| n += 2 * len.div_ceil(255).max(1) + len);
-        n
+        let fixed4 = [
+            self.server_id.is_some(),
+            self.lease_time.is_some(),
+            self.renewal_time.is_some(),
+            self.rebinding_time.is_some(),
+            self.subnet_mask.is_some(),
+            self.broadcast_address.is_some(),
+            self.requested_ip.is_some(),
+        ];
+        let fixed2 = [
+            self.interface_mtu.is_some(),
+            self.max_message_size.is_some(),
+        ];
+        let other = match self.other.0 {
+            OtherInner::List(l) => l.iter().map(|o| wire_len(o.data.len())).sum(),
+            OtherInner::One(o) => wire_len(o.data.len()),
+            OtherInner::Parsed(_) => self.other.iter().map(|o| wire_len(o.data.len())).sum(),
+        };
+        // Message type (3 bytes) and END.
+        3 + 1
+            + 6 * fixed4.iter().filter(|&&b| b).count()
+            + 4 * fixed2.iter().filter(|&&b| b).count()
+            + data_len(&self.hostname)
+            + data_len(&self.domain_name)
+            + data_len(&self.parameter_request_list)
+            + data_len(&self.message)
+            + data_len(&self.client_id)
+            + data_len(&self.tftp_server_name)
+            + data_len(&self.bootfile_name)
+            + data_len(&self.relay_agent_info)
+            + data_len(&self.domain_search)
+            + data_len(&self.classless_routes)
+            + list_len(&self.router)
+            + list_len(&self.dns_servers)
+            + other
     }
 
     /// The length [`emit`](Self::emit) writes: the fixed part, the options and
@@ -128,7 +191,9 @@ impl DhcpRepr<'_> {
     ///
     /// Errors: [`WireError::BufferTooSmall`], [`WireError::BadField`] (`hlen`
     /// over 16, `sname` over 64 or `file` over 128 bytes, an entry of
-    /// [`DhcpRepr::other`] that is PAD/END or over 255 bytes).
+    /// [`DhcpRepr::other`] that is PAD/END or over 255 bytes). `BadField`
+    /// leaves the buffer untouched; after `BufferTooSmall` (a buffer shorter
+    /// than [`buffer_len`](Self::buffer_len)) its content is unspecified.
     pub fn emit<T: AsRef<[u8]> + AsMut<[u8]> + ?Sized>(
         &self,
         packet: &mut DhcpPacket<&mut T>,
@@ -144,52 +209,84 @@ impl DhcpRepr<'_> {
         {
             return Err(WireError::BadField);
         }
-        if packet.buffer.as_ref().len() < self.buffer_len() {
+        // Every message is at least BOOTP_MIN_LEN long; whether the options
+        // fit the rest shows as they are written (the same test as against
+        // `buffer_len()`, without walking the options twice).
+        let Some((h, options)) = packet
+            .buffer
+            .as_mut()
+            .split_first_chunk_mut::<HEADER_LEN>()
+            .filter(|(_, o)| o.len() >= BOOTP_MIN_LEN - HEADER_LEN)
+        else {
             return Err(WireError::BufferTooSmall);
+        };
+        h[field::OP] = self.op.into();
+        h[field::HTYPE] = self.htype;
+        h[field::HLEN] = self.hlen;
+        h[field::HOPS] = self.hops;
+        h[field::XID].copy_from_slice(&self.xid.to_be_bytes());
+        h[field::SECS].copy_from_slice(&self.secs.to_be_bytes());
+        let flags = if self.broadcast { FLAG_BROADCAST } else { 0 };
+        h[field::FLAGS].copy_from_slice(&flags.to_be_bytes());
+        h[field::CIADDR].copy_from_slice(&self.ciaddr.octets());
+        h[field::YIADDR].copy_from_slice(&self.yiaddr.octets());
+        h[field::SIADDR].copy_from_slice(&self.siaddr.octets());
+        h[field::GIADDR].copy_from_slice(&self.giaddr.octets());
+        h[field::CHADDR].copy_from_slice(&self.chaddr);
+        let (sname, rest) = h[field::SNAME].split_at_mut(self.sname.len());
+        sname.copy_from_slice(self.sname);
+        rest.fill(0);
+        let (file, rest) = h[field::FILE].split_at_mut(self.file.len());
+        file.copy_from_slice(self.file);
+        rest.fill(0);
+        h[field::MAGIC].copy_from_slice(&MAGIC_COOKIE.to_be_bytes());
+        let mut w = OptionWriter {
+            out: options,
+            at: 0,
+        };
+        w.slice(opt::MESSAGE_TYPE, &[u8::from(self.message_type)]);
+        w.fixed(opt::SERVER_ID, self.server_id.map(|a| a.octets()));
+        w.fixed(opt::LEASE_TIME, self.lease_time.map(u32::to_be_bytes));
+        w.fixed(opt::RENEWAL_TIME, self.renewal_time.map(u32::to_be_bytes));
+        w.fixed(
+            opt::REBINDING_TIME,
+            self.rebinding_time.map(u32::to_be_bytes),
+        );
+        w.fixed(opt::SUBNET_MASK, self.subnet_mask.map(|a| a.octets()));
+        w.fixed(
+            opt::BROADCAST_ADDRESS,
+            self.broadcast_address.map(|a| a.octets()),
+        );
+        w.list(opt::ROUTER, self.router);
+        w.list(opt::DNS_SERVERS, self.dns_servers);
+        w.data(opt::DOMAIN_NAME, self.domain_name);
+        w.data(opt::HOSTNAME, self.hostname);
+        w.fixed(opt::INTERFACE_MTU, self.interface_mtu.map(u16::to_be_bytes));
+        w.fixed(opt::REQUESTED_IP, self.requested_ip.map(|a| a.octets()));
+        w.fixed(
+            opt::MAX_MESSAGE_SIZE,
+            self.max_message_size.map(u16::to_be_bytes),
+        );
+        w.data(opt::PARAMETER_REQUEST_LIST, self.parameter_request_list);
+        w.data(opt::CLIENT_ID, self.client_id);
+        w.data(opt::MESSAGE, self.message);
+        w.data(opt::TFTP_SERVER_NAME, self.tftp_server_name);
+        w.data(opt::BOOTFILE_NAME, self.bootfile_name);
+        w.data(opt::DOMAIN_SEARCH, self.domain_search);
+        w.data(opt::CLASSLESS_STATIC_ROUTES, self.classless_routes);
+        match self.other.0 {
+            OtherInner::List(l) => l.iter().for_each(|o| w.slice(o.code, o.data)),
+            OtherInner::One(o) => w.slice(o.code, o.data),
+            OtherInner::Parsed(_) => self.other.iter().for_each(|o| w.slice(o.code, o.data)),
         }
-        packet.set_opcode(self.op);
-        packet.set_hardware_type(self.htype);
-        packet.set_hardware_len(self.hlen);
-        packet.set_hops(self.hops);
-        packet.set_transaction_id(self.xid);
-        packet.set_secs(self.secs);
-        packet.set_flags(if self.broadcast { FLAG_BROADCAST } else { 0 });
-        packet.set_client_ip(self.ciaddr);
-        packet.set_your_ip(self.yiaddr);
-        packet.set_server_ip(self.siaddr);
-        packet.set_relay_agent_ip(self.giaddr);
-        packet.set_client_hardware_field(&self.chaddr);
-        packet.set_server_name_field(self.sname)?;
-        packet.set_boot_file_field(self.file)?;
-        packet.set_magic_cookie();
-        let out = packet.options_field_mut();
-        let mut at = 0;
-        self.for_each_option(|code, len, mut src| {
-            let mut left = len;
-            let mut from = 0;
-            loop {
-                let n = left.min(255);
-                out[at] = code;
-                out[at + 1] = n as u8;
-                let dst = &mut out[at + 2..at + 2 + n];
-                match &mut src {
-                    Src::Slice(b) => dst.copy_from_slice(&b[from..from + n]),
-                    Src::Iter(it) => {
-                        for slot in dst {
-                            *slot = it.next().unwrap_or(0);
-                        }
-                    }
-                }
-                from += n;
-                at += 2 + n;
-                left -= n;
-                if left == 0 {
-                    break;
-                }
-            }
-        });
-        out[at] = opt::END;
-        out[at + 1..].fill(opt::PAD);
+        // RFC 3046 §2.1: the relay agent information option comes last.
+        w.data(opt::RELAY_AGENT_INFO, self.relay_agent_info);
+        let OptionWriter { out, at } = w;
+        let Some((end, pad)) = out.get_mut(at..).and_then(|o| o.split_first_mut()) else {
+            return Err(WireError::BufferTooSmall);
+        };
+        *end = opt::END;
+        pad.fill(opt::PAD);
         Ok(())
     }
 }

@@ -198,9 +198,6 @@ impl<'a> Ipv4List<'a> {
             .flat_map(|a| a.iter().copied())
             .chain(d.into_iter().flat_map(|d| d.addrs()))
     }
-    pub(super) fn bytes(&self) -> impl Iterator<Item = u8> + Clone + use<'a> {
-        self.iter().flat_map(|a| a.octets())
-    }
 }
 
 impl PartialEq for Ipv4List<'_> {

@@ -30,6 +30,7 @@ impl<'a> DhcpRepr<'a> {
     /// [`WireError::BadOption`] (an option cut short, an impossible length
     /// for a typed option, a bad overload value, a malformed option 119/121),
     /// [`WireError::Unsupported`] (no message type: plain BOOTP).
+    #[inline]
     pub fn parse<T: AsRef<[u8]> + ?Sized>(packet: &DhcpPacket<&'a T>) -> Result<Self> {
         // The common message in one pass; anything else (option overload, an
         // option code given more than once, any error) takes the general

@@ -72,6 +72,7 @@ impl<'a> DhcpRepr<'a> {
     /// The repr of the common message in one pass over its options, or
     /// `Err` when the general path must read it (see the module docs; the
     /// error means nothing more).
+    #[inline]
     pub(crate) fn parse_single_pass(bytes: &'a [u8]) -> Result<Self> {
         let Some((h, options)) = bytes.split_first_chunk::<HEADER_LEN>() else {
             return Err(NOT_COMMON);
