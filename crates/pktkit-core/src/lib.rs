@@ -95,6 +95,8 @@ pub use device::{
 };
 pub use done::Done;
 pub use impair::{Impair, ImpairConfig, ImpairL2, ImpairL3, ImpairStats};
+#[doc(hidden)]
+pub use l2_adapter::fuzzing;
 pub use l2_adapter::{
     AddrState, L2Adapter, L2AdapterConfig, L2AdapterStats, L2AdapterTimer, Neighbor, NeighborState,
 };

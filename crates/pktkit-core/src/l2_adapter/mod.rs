@@ -6,6 +6,8 @@
 
 mod arp;
 mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 mod gateway;
 mod ndp;
 mod neighbor_cache;

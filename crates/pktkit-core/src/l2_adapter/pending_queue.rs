@@ -59,6 +59,11 @@ impl PendingQueue {
     pub(crate) fn len(&self) -> usize {
         self.total
     }
+
+    /// Each next hop with packets waiting, and how many (for invariant checks).
+    pub(crate) fn hops(&self) -> impl Iterator<Item = (IpAddr, usize)> + '_ {
+        self.by_hop.iter().map(|(hop, q)| (*hop, q.len()))
+    }
 }
 
 #[cfg(test)]
