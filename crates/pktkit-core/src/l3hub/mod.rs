@@ -13,6 +13,7 @@
 mod lpm;
 
 use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io;
 use std::net::IpAddr;
@@ -189,16 +190,24 @@ impl L3Hub {
             .admin
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        // Check every port first: an error changes nothing.
+        let ports: HashSet<PortId> = admin.ports.iter().map(|p| p.id).collect();
+        if let Some((_, via)) = routes.iter().find(|(_, via)| !ports.contains(via)) {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no port {via} on this hub"),
+            ));
+        }
+        // One pass, not one per route: the last route for a prefix wins.
+        let mut new: HashMap<IpPrefix, PortId> = HashMap::with_capacity(routes.len());
         for (prefix, via) in routes {
-            if !admin.ports.iter().any(|p| p.id == *via) {
-                return Err(io::Error::new(
-                    io::ErrorKind::NotFound,
-                    format!("no port {via} on this hub"),
-                ));
+            new.insert(prefix.network(), *via);
+        }
+        admin.routes.retain(|(p, _)| !new.contains_key(p));
+        for (prefix, _) in routes {
+            if let Some(via) = new.remove(&prefix.network()) {
+                admin.routes.push((prefix.network(), via));
             }
-            let net = prefix.network();
-            admin.routes.retain(|(p, _)| *p != net);
-            admin.routes.push((net, *via));
         }
         self.inner.rebuild(&admin);
         Ok(())
@@ -523,7 +532,8 @@ impl Inner {
     /// Compiles the routes into a new table and swaps it in. Caller holds the admin lock.
     fn rebuild(&self, admin: &Admin) {
         let hops: Vec<Arc<Port>> = admin.ports.clone();
-        let hop_of = |id: PortId| hops.iter().position(|p| p.id == id).map(|i| i as u32 + 1);
+        let index: HashMap<PortId, u32> = (1..).zip(&hops).map(|(i, p)| (p.id, i)).collect();
+        let hop_of = |id: PortId| index.get(&id).copied();
         let (mut v4, mut v6) = (Vec::new(), Vec::new());
         for (prefix, via) in &admin.routes {
             let Some(hop) = hop_of(*via) else { continue };
