@@ -4,7 +4,7 @@
 use core::fmt;
 use core::net::Ipv4Addr;
 
-use super::options::Areas;
+use super::options::{Areas, Overload};
 
 /// The value of one option, all its instances concatenated (RFC 3396).
 ///
@@ -14,14 +14,32 @@ use super::options::Areas;
 #[derive(Clone, Copy)]
 pub struct OptionData<'a>(pub(super) DataInner<'a>);
 
+/// Kept to 24 bytes (the repr holds a dozen of them): the split form
+/// stores its areas unpacked and its length as a `u32`.
 #[derive(Clone, Copy)]
 pub(super) enum DataInner<'a> {
     Bytes(&'a [u8]),
+    /// Every instance of `code` in the areas of `packet`.
     Split {
-        areas: Areas<'a>,
+        packet: &'a [u8],
+        /// The total length, or `u32::MAX` when it does not fit (then
+        /// counted again when asked for).
+        len: u32,
+        overload: Overload,
         code: u8,
-        len: usize,
     },
+}
+
+impl<'a> DataInner<'a> {
+    /// Every instance of `code` in `areas`, `len` bytes in all.
+    pub(super) fn split(areas: Areas<'a>, code: u8, len: usize) -> Self {
+        DataInner::Split {
+            packet: areas.packet,
+            len: u32::try_from(len).unwrap_or(u32::MAX),
+            overload: areas.overload,
+            code,
+        }
+    }
 }
 
 impl<'a> OptionData<'a> {
@@ -35,7 +53,8 @@ impl<'a> OptionData<'a> {
     pub fn len(&self) -> usize {
         match self.0 {
             DataInner::Bytes(b) => b.len(),
-            DataInner::Split { len, .. } => len,
+            DataInner::Split { len, .. } if len != u32::MAX => len as usize,
+            DataInner::Split { .. } => self.chunks().map(<[u8]>::len).sum(),
         }
     }
 
@@ -56,7 +75,12 @@ impl<'a> OptionData<'a> {
     pub fn chunks(&self) -> impl Iterator<Item = &'a [u8]> + Clone + use<'a> {
         let (single, split) = match self.0 {
             DataInner::Bytes(b) => (Some(b), None),
-            DataInner::Split { areas, code, .. } => (None, Some((areas.iter(), code))),
+            DataInner::Split {
+                packet,
+                overload,
+                code,
+                ..
+            } => (None, Some((Areas { packet, overload }.iter(), code))),
         };
         single.into_iter().chain(
             split

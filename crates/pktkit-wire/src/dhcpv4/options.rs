@@ -59,20 +59,49 @@ impl<'a> Iterator for RawOptions<'a> {
     }
 }
 
+/// The value of option 52 (RFC 2132 §9.3): which of `file` (1) and `sname`
+/// (2) hold options. An enum rather than a `u8` so that the values it cannot
+/// take leave room for the tags of the enums that hold it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(super) enum Overload {
+    None = 0,
+    File = 1,
+    Sname = 2,
+    Both = 3,
+}
+
+impl Overload {
+    /// The overload of option 52's value byte, if it is a valid one (1..=3).
+    pub(super) fn from_value(v: u8) -> Option<Self> {
+        match v {
+            1 => Some(Overload::File),
+            2 => Some(Overload::Sname),
+            3 => Some(Overload::Both),
+            _ => None,
+        }
+    }
+
+    /// Whether `file` (bit 1) or `sname` (bit 2) is overloaded.
+    pub(super) fn has(self, bit: u8) -> bool {
+        self as u8 & bit != 0
+    }
+}
+
 /// The option areas of a message in RFC 2131 order: options, then `file` and
 /// `sname` when option 52 says they are overloaded.
 #[derive(Clone, Copy)]
 pub(super) struct Areas<'a> {
     pub(super) packet: &'a [u8],
-    pub(super) overload: u8,
+    pub(super) overload: Overload,
 }
 
 impl<'a> Areas<'a> {
     pub(super) fn area(&self, i: usize) -> &'a [u8] {
         match i {
             0 => self.packet.get(field::OPTIONS..).unwrap_or(&[]),
-            1 if self.overload & 1 != 0 => self.packet.get(field::FILE).unwrap_or(&[]),
-            2 if self.overload & 2 != 0 => self.packet.get(field::SNAME).unwrap_or(&[]),
+            1 if self.overload.has(1) => self.packet.get(field::FILE).unwrap_or(&[]),
+            2 if self.overload.has(2) => self.packet.get(field::SNAME).unwrap_or(&[]),
             _ => &[],
         }
     }

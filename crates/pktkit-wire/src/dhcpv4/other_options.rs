@@ -67,7 +67,7 @@ impl<'a> OtherOptions<'a> {
                 match n {
                     0 => None,
                     1 => Some(OptionData::from_bytes(first)),
-                    _ => Some(OptionData(DataInner::Split { areas, code, len })),
+                    _ => Some(OptionData(DataInner::split(areas, code, len))),
                 }
             }
         }

@@ -5,7 +5,7 @@
 use core::net::Ipv4Addr;
 
 use super::option_data::{DataInner, ListInner};
-use super::options::Areas;
+use super::options::{Areas, Overload};
 use super::other_options::OtherInner;
 use super::repr::{TYPED, typed_slot};
 use super::{
@@ -61,12 +61,14 @@ impl<'a> DhcpRepr<'a> {
             return Err(WireError::BadField);
         }
         // The options field first: it alone may hold option 52.
-        let mut overload = 0;
+        let mut overload = Overload::None;
         for o in packet.options() {
             let o = o?;
             if o.code == opt::OVERLOAD {
-                match o.data {
-                    [v @ 1..=3] if overload == 0 => overload = *v,
+                match (overload, o.data) {
+                    (Overload::None, &[v]) => {
+                        overload = Overload::from_value(v).ok_or(WireError::BadOption)?;
+                    }
                     _ => return Err(WireError::BadOption),
                 }
             }
@@ -108,11 +110,7 @@ impl<'a> DhcpRepr<'a> {
             match a.count {
                 0 => None,
                 1 => Some(OptionData::from_bytes(a.first)),
-                _ => Some(OptionData(DataInner::Split {
-                    areas,
-                    code,
-                    len: a.len,
-                })),
+                _ => Some(OptionData(DataInner::split(areas, code, a.len))),
             }
         };
         let fixed4 = |code: u8| -> Result<Option<[u8; 4]>> {
@@ -156,12 +154,12 @@ impl<'a> DhcpRepr<'a> {
             }
         }
         let until_nul = |f: &'a [u8]| &f[..f.iter().position(|&b| b == 0).unwrap_or(f.len())];
-        let sname = if overload & 2 != 0 {
+        let sname = if overload.has(2) {
             &[][..]
         } else {
             until_nul(&bytes[field::SNAME])
         };
-        let file = if overload & 1 != 0 {
+        let file = if overload.has(1) {
             &[][..]
         } else {
             until_nul(&bytes[field::FILE])

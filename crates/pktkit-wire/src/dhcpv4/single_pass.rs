@@ -15,7 +15,7 @@ use core::net::Ipv4Addr;
 use super::classless_routes::routes_are_valid;
 use super::domain_search::search_list_is_valid;
 use super::option_data::ListInner;
-use super::options::Areas;
+use super::options::{Areas, Overload};
 use super::other_options::OtherInner;
 use super::repr::SLOTS;
 use super::{
@@ -201,7 +201,7 @@ impl<'a> DhcpRepr<'a> {
         if unknown > 1 {
             r.other = OtherOptions(OtherInner::Parsed(Areas {
                 packet: bytes,
-                overload: 0,
+                overload: Overload::None,
             }));
         }
         Some(())

@@ -524,3 +524,10 @@ fn message_type_values() {
     assert_eq!(MessageType::Ack.opcode(), OpCode::Reply);
     assert_eq!(MessageType::Inform.opcode(), OpCode::Request);
 }
+
+#[test]
+fn option_values_stay_small() {
+    // The repr holds a dozen values: each grown word is copied on every parse.
+    assert_eq!(core::mem::size_of::<Option<OptionData<'_>>>(), 24);
+    assert_eq!(core::mem::size_of::<Option<Ipv4List<'_>>>(), 24);
+}
