@@ -54,8 +54,15 @@ impl<'a> OptionData<'a> {
         match self.0 {
             DataInner::Bytes(b) => b.len(),
             DataInner::Split { len, .. } if len != u32::MAX => len as usize,
-            DataInner::Split { .. } => self.chunks().map(<[u8]>::len).sum(),
+            DataInner::Split { .. } => self.counted_len(),
         }
+    }
+
+    /// The length of a split value whose total did not fit its `u32`.
+    #[cold]
+    #[inline(never)]
+    fn counted_len(&self) -> usize {
+        self.chunks().map(<[u8]>::len).sum()
     }
 
     /// True for a zero-length value.

@@ -135,8 +135,7 @@ impl<'a> DhcpRepr<'a> {
     #[inline(never)]
     fn read_options(&mut self, bytes: &'a [u8], options: &'a [u8]) -> Option<()> {
         let r = self;
-        // Bit `SLOTS[code]` set: a typed option already read (bit 0, the
-        // slot of untyped codes, is never set: those may repeat).
+        // Bit `SLOTS[code]` set: typed option `code` already read.
         let mut seen = 0u32;
         let mut unknown = 0u32;
         let mut at = 0;
@@ -152,43 +151,110 @@ impl<'a> DhcpRepr<'a> {
             let end = start + *options.get(at + 1)? as usize;
             let data = options.get(start..end)?;
             at = end;
-            let bit = 1u32 << SLOTS[code as usize];
-            if seen & bit != 0 {
-                return None;
+            // Typed codes (each its own bit of `seen`) may appear once.
+            macro_rules! first {
+                ($code:expr) => {{
+                    const BIT: u32 = 1 << SLOTS[$code as usize];
+                    if seen & BIT != 0 {
+                        return None;
+                    }
+                    seen |= BIT;
+                }};
             }
-            seen |= bit & !1;
             match code {
-                opt::MESSAGE_TYPE => match data {
-                    [v] => r.message_type = MessageType::from(*v),
-                    _ => return None,
-                },
-                opt::SUBNET_MASK => r.subnet_mask = Some(addr(data)?),
-                opt::ROUTER => r.router = Some(list(data)?),
-                opt::DNS_SERVERS => r.dns_servers = Some(list(data)?),
-                opt::HOSTNAME => r.hostname = value(data),
-                opt::DOMAIN_NAME => r.domain_name = value(data),
+                opt::MESSAGE_TYPE => {
+                    first!(opt::MESSAGE_TYPE);
+                    match data {
+                        [v] => r.message_type = MessageType::from(*v),
+                        _ => return None,
+                    }
+                }
+                opt::SUBNET_MASK => {
+                    first!(opt::SUBNET_MASK);
+                    r.subnet_mask = Some(addr(data)?);
+                }
+                opt::ROUTER => {
+                    first!(opt::ROUTER);
+                    r.router = Some(list(data)?);
+                }
+                opt::DNS_SERVERS => {
+                    first!(opt::DNS_SERVERS);
+                    r.dns_servers = Some(list(data)?);
+                }
+                opt::HOSTNAME => {
+                    first!(opt::HOSTNAME);
+                    r.hostname = value(data);
+                }
+                opt::DOMAIN_NAME => {
+                    first!(opt::DOMAIN_NAME);
+                    r.domain_name = value(data);
+                }
                 opt::INTERFACE_MTU => {
+                    first!(opt::INTERFACE_MTU);
                     r.interface_mtu = Some(be16(data).filter(|&m| m >= 68)?);
                 }
-                opt::BROADCAST_ADDRESS => r.broadcast_address = Some(addr(data)?),
-                opt::REQUESTED_IP => r.requested_ip = Some(addr(data)?),
-                opt::LEASE_TIME => r.lease_time = Some(be32(data)?),
-                opt::SERVER_ID => r.server_id = Some(addr(data)?),
-                opt::PARAMETER_REQUEST_LIST => r.parameter_request_list = value(data),
-                opt::MESSAGE => r.message = value(data),
-                opt::MAX_MESSAGE_SIZE => r.max_message_size = Some(be16(data)?),
-                opt::RENEWAL_TIME => r.renewal_time = Some(be32(data)?),
-                opt::REBINDING_TIME => r.rebinding_time = Some(be32(data)?),
-                opt::CLIENT_ID => r.client_id = value(data),
-                opt::TFTP_SERVER_NAME => r.tftp_server_name = value(data),
-                opt::BOOTFILE_NAME => r.bootfile_name = value(data),
-                opt::RELAY_AGENT_INFO => r.relay_agent_info = value(data),
-                opt::DOMAIN_SEARCH if search_list_is_valid(data) => r.domain_search = value(data),
+                opt::BROADCAST_ADDRESS => {
+                    first!(opt::BROADCAST_ADDRESS);
+                    r.broadcast_address = Some(addr(data)?);
+                }
+                opt::REQUESTED_IP => {
+                    first!(opt::REQUESTED_IP);
+                    r.requested_ip = Some(addr(data)?);
+                }
+                opt::LEASE_TIME => {
+                    first!(opt::LEASE_TIME);
+                    r.lease_time = Some(be32(data)?);
+                }
+                opt::SERVER_ID => {
+                    first!(opt::SERVER_ID);
+                    r.server_id = Some(addr(data)?);
+                }
+                opt::PARAMETER_REQUEST_LIST => {
+                    first!(opt::PARAMETER_REQUEST_LIST);
+                    r.parameter_request_list = value(data);
+                }
+                opt::MESSAGE => {
+                    first!(opt::MESSAGE);
+                    r.message = value(data);
+                }
+                opt::MAX_MESSAGE_SIZE => {
+                    first!(opt::MAX_MESSAGE_SIZE);
+                    r.max_message_size = Some(be16(data)?);
+                }
+                opt::RENEWAL_TIME => {
+                    first!(opt::RENEWAL_TIME);
+                    r.renewal_time = Some(be32(data)?);
+                }
+                opt::REBINDING_TIME => {
+                    first!(opt::REBINDING_TIME);
+                    r.rebinding_time = Some(be32(data)?);
+                }
+                opt::CLIENT_ID => {
+                    first!(opt::CLIENT_ID);
+                    r.client_id = value(data);
+                }
+                opt::TFTP_SERVER_NAME => {
+                    first!(opt::TFTP_SERVER_NAME);
+                    r.tftp_server_name = value(data);
+                }
+                opt::BOOTFILE_NAME => {
+                    first!(opt::BOOTFILE_NAME);
+                    r.bootfile_name = value(data);
+                }
+                opt::RELAY_AGENT_INFO => {
+                    first!(opt::RELAY_AGENT_INFO);
+                    r.relay_agent_info = value(data);
+                }
+                opt::DOMAIN_SEARCH if search_list_is_valid(data) => {
+                    first!(opt::DOMAIN_SEARCH);
+                    r.domain_search = value(data);
+                }
                 opt::CLASSLESS_STATIC_ROUTES if routes_are_valid(data) => {
+                    first!(opt::CLASSLESS_STATIC_ROUTES);
                     r.classless_routes = value(data);
                 }
                 // Option 52, or a malformed 119/121.
-                _ if bit != 1 => return None,
+                opt::OVERLOAD | opt::DOMAIN_SEARCH | opt::CLASSLESS_STATIC_ROUTES => return None,
                 _ => {
                     unknown += 1;
                     r.other = OtherOptions(OtherInner::One(DhcpOption { code, data }));
