@@ -26,6 +26,17 @@
 //! [`WireError::Unsupported`](crate::WireError::Unsupported)), option 52 outside the options field, and
 //! DHCPv6 (a different protocol).
 //!
+//! ## Layout
+//!
+//! One file per concept: `packet.rs` (the view), `message_type.rs`, `opt.rs`
+//! (option codes), `options.rs` (raw option walk, the areas of an overloaded
+//! message), `option_data.rs` and `other_options.rs` (option values),
+//! `classless_routes.rs` (121), `domain_search.rs` (119), `repr.rs`,
+//! `parse.rs` and `emit.rs`. [`DhcpRepr::parse`] reads the common message
+//! (each option code once, no overload) in one pass over the options field
+//! (`single_pass.rs`) and leaves every other message, and every error, to
+//! its general path; property tests hold the two to the same answers.
+//!
 //! ## Panic freedom
 //!
 //! [`DhcpPacket::new_checked`] checks the fixed 240-byte part; after it the
