@@ -30,7 +30,7 @@ const SIMD_MIN_LEN: usize = 128;
 pub fn sum(data: &[u8], initial: u32) -> u32 {
     #[cfg(target_arch = "x86_64")]
     if data.len() >= SIMD_MIN_LEN {
-        return finish(simd::sum_best(data), initial);
+        return finish32(simd::sum_best(data), initial);
     }
     finish(scalar_ne(data), initial)
 }
@@ -51,7 +51,7 @@ pub enum Kernel {
 #[doc(hidden)]
 pub fn sum_with(kernel: Kernel, data: &[u8], initial: u32) -> Option<u32> {
     let acc = match kernel {
-        Kernel::Scalar => scalar_ne(data),
+        Kernel::Scalar => fold_u64(scalar_ne(data)),
         #[cfg(target_arch = "x86_64")]
         Kernel::Sse2 => simd::sum_sse2_baseline(data),
         #[cfg(target_arch = "x86_64")]
@@ -59,7 +59,7 @@ pub fn sum_with(kernel: Kernel, data: &[u8], initial: u32) -> Option<u32> {
         #[cfg(not(target_arch = "x86_64"))]
         Kernel::Sse2 | Kernel::Avx2 => return None,
     };
-    Some(finish(acc, initial))
+    Some(finish32(acc, initial))
 }
 
 /// One's-complement addition of two 64-bit accumulators (end-around carry).
@@ -217,20 +217,36 @@ fn scalar_ne_block(data: &[u8]) -> u64 {
     acc + odd
 }
 
-/// Turns a native-endian accumulator (congruent modulo `0xffff`, zero only for
-/// an all-zero input) into the big-endian sum plus `initial`, at most `0x1_fffe`.
+/// Turns a native-endian 64-bit accumulator (congruent modulo `0xffff`, zero
+/// only for an all-zero input) into the big-endian sum plus `initial`, at most
+/// `0x1_fffe`.
 #[inline(always)]
 fn finish(acc: u64, initial: u32) -> u32 {
+    finish32(fold_u64(acc), initial)
+}
+
+/// A 64-bit accumulator folded to 32 bits with an end-around carry: congruent
+/// modulo `0xffff` (2^32 is 1 modulo `0xffff`), zero only when `acc` is.
+#[inline(always)]
+const fn fold_u64(acc: u64) -> u32 {
+    let (s, c) = (acc as u32).overflowing_add((acc >> 32) as u32);
+    // As in `add_carry`: no overflow after an overflow.
+    s + c as u32
+}
+
+/// [`finish`] of a 32-bit accumulator: the SIMD kernels return one, so their
+/// callers skip the 64-bit fold.
+#[inline(always)]
+fn finish32(acc: u32, initial: u32) -> u32 {
     // Swapping the bytes of every 16-bit word multiplies the sum by 256 modulo
-    // 0xffff, and so does rotating a 64-bit value left by 8 (2^64 = 1 modulo
+    // 0xffff, and so does rotating a 32-bit value left by 8 (2^32 = 1 modulo
     // 0xffff). A rotation keeps a non-zero value non-zero.
     let be = if cfg!(target_endian = "little") {
         acc.rotate_left(8)
     } else {
         acc
     };
-    let t = add_carry(be, initial as u64);
-    let (s, c) = (t as u32).overflowing_add((t >> 32) as u32);
+    let (s, c) = be.overflowing_add(initial);
     // As in `add_carry`: no overflow after an overflow.
     let s = s + c as u32;
     (s & 0xffff) + (s >> 16)

@@ -32,11 +32,11 @@ use core::sync::atomic::{AtomicU8, Ordering};
 use super::TAIL_MASK;
 
 use core::arch::x86_64::{
-    __m128i, __m256i, _mm_add_epi32, _mm_and_si128, _mm_cvtsi128_si32, _mm_loadu_si128,
-    _mm_madd_epi16, _mm_set1_epi16, _mm_set1_epi32, _mm_setzero_si128, _mm_shuffle_epi32,
-    _mm_xor_si128, _mm256_add_epi32, _mm256_and_si256, _mm256_castsi256_si128,
+    __m128i, __m256i, _mm_add_epi32, _mm_and_si128, _mm_cvtsi32_si128, _mm_cvtsi128_si32,
+    _mm_loadu_si128, _mm_madd_epi16, _mm_set1_epi16, _mm_set1_epi32, _mm_setzero_si128,
+    _mm_shuffle_epi32, _mm_xor_si128, _mm256_add_epi32, _mm256_and_si256, _mm256_castsi256_si128,
     _mm256_extracti128_si256, _mm256_loadu_si256, _mm256_madd_epi16, _mm256_set1_epi16,
-    _mm256_set1_epi32, _mm256_setzero_si256, _mm256_xor_si256,
+    _mm256_set1_epi32, _mm256_setzero_si256, _mm256_xor_si256, _mm256_zextsi128_si256,
 };
 
 /// Bytes summed in 32-bit lanes before the lanes are added up into a `u64`.
@@ -57,24 +57,25 @@ fn lane_bias(vectors: usize) -> i32 {
 /// Native-endian value of an odd last byte (RFC 1071 pads it with a zero
 /// byte), or 0 when `data` has even length.
 #[inline(always)]
-fn odd_byte(data: &[u8]) -> u64 {
+fn odd_byte(data: &[u8]) -> i32 {
     match (data.len() & 1, data.last()) {
-        (1, Some(b)) => u16::from_ne_bytes([*b, 0]) as u64,
+        (1, Some(b)) => u16::from_ne_bytes([*b, 0]) as i32,
         _ => 0,
     }
 }
 
-/// Exact sum of the native-endian 16-bit words of `data` (an odd last byte is
-/// padded with zero), using AVX2. The caller finishes it (the folding is
-/// cheaper there, where `initial` is often a known constant).
+/// Sum of the native-endian 16-bit words of `data` (an odd last byte is padded
+/// with zero) using AVX2: exact below 64 KiB, else folded to 32 bits with
+/// end-around carries; zero only when every word is. The caller finishes it
+/// (the folding is cheaper there, where `initial` is often a known constant).
 ///
 /// No closures inside: a closure does not inherit `target_feature`, and the
 /// intrinsics would then stop being inlined.
 #[target_feature(enable = "avx2")]
-fn sum_avx2(data: &[u8]) -> u64 {
+fn sum_avx2(data: &[u8]) -> u32 {
     let even = data.len() & !1;
     if even < 32 {
-        return super::scalar_ne(data);
+        return super::fold_u64(super::scalar_ne(data));
     }
     let words = &data[..even];
     let full = even & !31;
@@ -103,9 +104,16 @@ fn sum_avx2(data: &[u8]) -> u64 {
         total += avx2_lanes_sum(_mm256_add_epi32(avx2_block(block), bias)) as u64;
         body = rest;
     }
-    let bias = _mm256_set1_epi32(lane_bias(body.len() / 32 + (r != 0) as usize));
-    let acc = _mm256_add_epi32(avx2_block(body), _mm256_add_epi32(last, bias));
-    total + avx2_lanes_sum(acc) as u64 + odd_byte(data)
+    // The bias, and the odd byte in lane 0: both known from the start.
+    let bias = lane_bias(body.len() / 32 + (r != 0) as usize);
+    let odd = _mm256_zextsi128_si256(_mm_cvtsi32_si128(odd_byte(data)));
+    let init = _mm256_add_epi32(_mm256_set1_epi32(bias), odd);
+    let acc = _mm256_add_epi32(avx2_block(body), _mm256_add_epi32(last, init));
+    let sum = avx2_lanes_sum(acc);
+    match total {
+        0 => sum,
+        _ => super::fold_u64(total + sum as u64),
+    }
 }
 
 /// Biased pair sums of one vector: `x + y - 65536` for each pair of words.
@@ -189,10 +197,10 @@ fn avx2_lanes_sum(acc: __m256i) -> u32 {
 
 /// [`sum_avx2`] with SSE2 (x86_64 baseline) and 16-byte vectors.
 #[target_feature(enable = "sse2")]
-fn sum_sse2(data: &[u8]) -> u64 {
+fn sum_sse2(data: &[u8]) -> u32 {
     let even = data.len() & !1;
     if even < 16 {
-        return super::scalar_ne(data);
+        return super::fold_u64(super::scalar_ne(data));
     }
     let words = &data[..even];
     let full = even & !15;
@@ -220,9 +228,14 @@ fn sum_sse2(data: &[u8]) -> u64 {
         total += sse2_lanes_sum(_mm_add_epi32(sse2_block(block), bias)) as u64;
         body = rest;
     }
-    let bias = _mm_set1_epi32(lane_bias(body.len() / 16 + (r != 0) as usize));
-    let acc = _mm_add_epi32(sse2_block(body), _mm_add_epi32(last, bias));
-    total + sse2_lanes_sum(acc) as u64 + odd_byte(data)
+    let bias = lane_bias(body.len() / 16 + (r != 0) as usize);
+    let init = _mm_add_epi32(_mm_set1_epi32(bias), _mm_cvtsi32_si128(odd_byte(data)));
+    let acc = _mm_add_epi32(sse2_block(body), _mm_add_epi32(last, init));
+    let sum = sse2_lanes_sum(acc);
+    match total {
+        0 => sum,
+        _ => super::fold_u64(total + sum as u64),
+    }
 }
 
 /// [`avx2_pairs`] for one 16-byte vector.
@@ -286,41 +299,37 @@ fn sse2_lanes_sum(x: __m128i) -> u32 {
 static AVX2: AtomicU8 = AtomicU8::new(0);
 
 /// Whether this CPU can run [`sum_avx2`]. The first call detects, later calls
-/// are one relaxed atomic load.
+/// are one relaxed atomic load and a predicted branch: the detection and the
+/// store stay out of line, so the hot caller keeps no register for them.
 #[inline]
 pub(super) fn avx2_available() -> bool {
     if cfg!(target_feature = "avx2") {
         return true;
     }
     match AVX2.load(Ordering::Relaxed) {
-        0 => {
-            let yes = detect_avx2();
-            AVX2.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
-            yes
-        }
-        v => v == 2,
+        2 => true,
+        1 => false,
+        _ => detect_avx2(),
     }
 }
 
+/// Detects AVX2 and records the answer in [`AVX2`].
 #[cold]
+#[inline(never)]
 fn detect_avx2() -> bool {
     #[cfg(target_feature = "avx2")]
-    {
-        true
-    }
+    let yes = true;
     #[cfg(all(not(target_feature = "avx2"), feature = "std"))]
-    {
-        std::is_x86_feature_detected!("avx2")
-    }
+    let yes = std::is_x86_feature_detected!("avx2");
     #[cfg(all(not(target_feature = "avx2"), not(feature = "std")))]
-    {
-        false
-    }
+    let yes = false;
+    AVX2.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
+    yes
 }
 
 /// The fastest kernel this CPU has: AVX2 if detected, else SSE2.
 #[inline]
-pub(super) fn sum_best(data: &[u8]) -> u64 {
+pub(super) fn sum_best(data: &[u8]) -> u32 {
     if avx2_available() {
         // SAFETY: `avx2_available()` returned true, so this CPU supports AVX2
         // (runtime detection, or AVX2 enabled at compile time).
@@ -331,14 +340,14 @@ pub(super) fn sum_best(data: &[u8]) -> u64 {
 }
 
 /// [`sum_avx2`], or `None` when this CPU lacks AVX2.
-pub(super) fn sum_avx2_checked(data: &[u8]) -> Option<u64> {
+pub(super) fn sum_avx2_checked(data: &[u8]) -> Option<u32> {
     // SAFETY: called only after `avx2_available()` confirmed AVX2 support.
     avx2_available().then(|| unsafe { sum_avx2(data) })
 }
 
 /// [`sum_sse2`], always available on x86_64.
 #[inline]
-pub(super) fn sum_sse2_baseline(data: &[u8]) -> u64 {
+pub(super) fn sum_sse2_baseline(data: &[u8]) -> u32 {
     // SAFETY: SSE2 is part of the x86_64 baseline: every x86_64 CPU has it.
     unsafe { sum_sse2(data) }
 }
