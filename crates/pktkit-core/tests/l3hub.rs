@@ -389,3 +389,31 @@ fn cached_tables_release_detached_ports() {
     go.send(()).unwrap();
     t.join().unwrap();
 }
+
+/// Two routers joined by a pipe: the second forwards inside the first's
+/// `send` on the same thread (its per-thread buffer is in use), and the packet
+/// arrives with two hops taken off its TTL and a valid checksum.
+#[test]
+fn chained_hubs_forward_on_one_thread() {
+    let (r1, r2) = (L3Hub::new(), L3Hub::new());
+    let (a, pa, _) = net(&[pfx("10.0.0.1/24")]);
+    let (link1, link2) = PipeL3::pair(&[], &[]);
+    let (_c, pc, gc) = net(&[pfx("10.2.0.1/24")]);
+    let _h1 = r1.attach(pa).unwrap();
+    let l1 = r1.attach_with_routes(Arc::new(link1), &[]).unwrap();
+    r1.set_default_route(l1.id()).unwrap();
+    let _l2 = r2.attach_with_routes(Arc::new(link2), &[]).unwrap();
+    let _h3 = r2.attach(pc).unwrap();
+    for ttl in [64u8, 3, 2] {
+        send(&a, &v4([10, 0, 0, 5], [10, 2, 0, 9], ttl));
+    }
+    let got = gc.lock().unwrap().clone();
+    assert_eq!(
+        got,
+        [
+            v4([10, 0, 0, 5], [10, 2, 0, 9], 62),
+            v4([10, 0, 0, 5], [10, 2, 0, 9], 1)
+        ]
+    );
+    assert_eq!(r2.drops().get(DropReason::TtlExpired), 1);
+}

@@ -597,10 +597,17 @@ impl Inner {
             false
         });
         if nested {
-            let table = self.table.load();
-            let mut copy = NestedCopy::from_elem(0, bytes.len());
-            self.route_and_send(&table, ingress, packet, &mut copy);
+            self.forward_nested(ingress, packet);
         }
+    }
+
+    /// [`Inner::forward`] while this thread's `Local` is in use.
+    #[cold]
+    #[inline(never)]
+    fn forward_nested(&self, ingress: &Port, packet: &Packet) {
+        let table = self.table.load();
+        let mut copy = NestedCopy::from_elem(0, packet.as_bytes().len());
+        self.route_and_send(&table, ingress, packet, &mut copy);
     }
 
     /// Looks `packet` up in `table` and sends the next hop's copy (made in
