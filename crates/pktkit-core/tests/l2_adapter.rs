@@ -1252,3 +1252,59 @@ fn concurrent_senders_with_a_peer_answering_inside_the_send_call() {
     }
     assert_eq!(adapter.stats().resolved, 50);
 }
+
+/// Regression (found by the `l2_adapter` fuzz target): packets queued for a
+/// next hop that then became one of our own addresses stayed in the
+/// resolution queue for good (the cache entry that would have failed them was
+/// removed), holding queue room. They now fail at once with ICMP unreachable.
+#[test]
+fn queued_packets_for_a_next_hop_that_becomes_ours_fail_at_once() {
+    let rig = Rig::v4();
+    rig.take_wire();
+    let hop = Ipv4Addr::new(10, 0, 0, 9);
+    let original = udp4(OUR4, hop, b"waiting");
+    rig.send(&original);
+    assert_eq!(rig.adapter.pending_count(), 1);
+    assert_eq!(rig.take_wire().len(), 1, "one ARP request");
+
+    let addrs = [
+        IpPrefix::v4(OUR4, 24).unwrap(),
+        IpPrefix::v4(hop, 24).unwrap(),
+    ];
+    rig.adapter.set_addrs(&addrs).unwrap();
+    let announce: Vec<_> = rig
+        .take_wire()
+        .iter()
+        .filter_map(|f| parse_arp(f))
+        .collect();
+    assert_eq!(
+        announce.len(),
+        1,
+        "only the gratuitous ARP for the new address"
+    );
+    assert_eq!((announce[0].3, announce[0].5), (hop, hop));
+    assert_eq!(rig.adapter.pending_count(), 0, "nothing left waiting");
+    assert_eq!(rig.adapter.neighbor(IpAddr::V4(hop)), None);
+    assert_eq!(rig.adapter.drops().get(DropReason::NoRoute), 1);
+    let up = rig.take_up();
+    assert_eq!(up.len(), 1, "one ICMP error to the IP side");
+    let ip = Ipv4Packet::new_checked(&up[0][..]).unwrap();
+    assert!(ip.verify_checksum());
+    assert_eq!((ip.dst_addr(), ip.protocol()), (OUR4, IpProtocol::ICMP));
+    let icmp = Icmpv4Packet::new_checked(ip.payload()).unwrap();
+    assert!(icmp.verify_checksum());
+    match Icmpv4Repr::parse(&icmp).unwrap() {
+        Icmpv4Repr::DstUnreachable { reason, data, .. } => {
+            assert_eq!(reason, DstUnreachable::HostUnreachable);
+            assert_eq!(data, &original[..]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // No resolution goes on for it any more.
+    let cfg = L2AdapterConfig::default();
+    for _ in 0..=cfg.max_probes {
+        rig.advance(cfg.retrans_timer);
+    }
+    assert!(rig.take_up().is_empty());
+    assert!(rig.take_wire().is_empty(), "no ARP for it any more");
+}

@@ -802,7 +802,10 @@ impl L3Device for L2Adapter {
             let mut events = Vec::new();
             st.addrs.set(addrs, now, &self.cfg, &mut events);
             for a in addrs {
+                // A next hop that became ours will not answer: what waited for
+                // it fails now (ICMP unreachable) instead of holding queue room.
                 st.cache.remove(a.addr());
+                self.fail_pending(&mut st, a.addr(), &mut out);
             }
             self.addr_events(&events, &mut out);
         }
