@@ -41,6 +41,30 @@ fn list_len(l: &Option<Ipv4List<'_>>) -> usize {
     })
 }
 
+/// `dst.copy_from_slice(src)` for the short values options hold, without a
+/// call to `memcpy`: two overlapping fixed-size copies cover 4 to 32 bytes.
+#[inline(always)]
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if dst.len() != n {
+        return dst.copy_from_slice(src);
+    }
+    macro_rules! two {
+        ($k:literal) => {{
+            dst[..$k].copy_from_slice(&src[..$k]);
+            dst[n - $k..].copy_from_slice(&src[n - $k..]);
+        }};
+    }
+    match n {
+        0 => {}
+        1..4 => dst.iter_mut().zip(src).for_each(|(d, s)| *d = *s),
+        4..8 => two!(4),
+        8..16 => two!(8),
+        16..=32 => two!(16),
+        _ => dst.copy_from_slice(src),
+    }
+}
+
 /// Writes options into the options field, one after the other from `at`.
 /// An option that does not fit moves `at` past the end of the field, so
 /// nothing more is written and `emit` reports the buffer too small.
@@ -74,7 +98,7 @@ impl OptionWriter<'_> {
             return self.bytes(code, value.len(), value.iter().copied());
         }
         if let Some(dst) = self.next(code, value.len()) {
-            dst.copy_from_slice(value);
+            copy_short(dst, value);
         }
     }
 
