@@ -257,12 +257,11 @@ impl DhcpRepr<'_> {
         h[field::SIADDR].copy_from_slice(&self.siaddr.octets());
         h[field::GIADDR].copy_from_slice(&self.giaddr.octets());
         h[field::CHADDR].copy_from_slice(&self.chaddr);
-        let (sname, rest) = h[field::SNAME].split_at_mut(self.sname.len());
-        sname.copy_from_slice(self.sname);
-        rest.fill(0);
-        let (file, rest) = h[field::FILE].split_at_mut(self.file.len());
-        file.copy_from_slice(self.file);
-        rest.fill(0);
+        // Zeroed whole (a fixed size: no call), then the text, if any.
+        h[field::SNAME].fill(0);
+        copy_short(&mut h[field::SNAME][..self.sname.len()], self.sname);
+        h[field::FILE].fill(0);
+        copy_short(&mut h[field::FILE][..self.file.len()], self.file);
         h[field::MAGIC].copy_from_slice(&MAGIC_COOKIE.to_be_bytes());
         let mut w = OptionWriter {
             out: options,
