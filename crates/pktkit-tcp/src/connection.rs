@@ -140,6 +140,8 @@ pub struct Connection {
     ts_ok: bool,
     ts_recent: u32,
     ts_offset: u32,
+    /// `ts_now`'s last (now, milliseconds since `epoch`).
+    ts_clock: (Instant, u32),
     sack_ok: bool,
     ws_ok: bool,
 
@@ -249,6 +251,7 @@ impl Connection {
             ts_ok: false,
             ts_recent: 0,
             ts_offset: isn.rotate_left(13) ^ 0x5bd1_e995,
+            ts_clock: (now, 0),
             sack_ok: false,
             ws_ok: false,
             rtt: RttEstimator::new(cfg.initial_rto, cfg.min_rto, cfg.max_rto),
@@ -1366,8 +1369,15 @@ impl Connection {
         None
     }
 
-    fn ts_now(&self, now: Instant) -> u32 {
-        (now.saturating_duration_since(self.epoch).as_millis() as u32).wrapping_add(self.ts_offset)
+    /// Our timestamp clock (RFC 7323 §5.4: milliseconds) at `now`. The
+    /// millisecond count is kept for the last `now` seen: a flight of
+    /// segments sent at one `now` computes it once.
+    fn ts_now(&mut self, now: Instant) -> u32 {
+        if self.ts_clock.0 != now {
+            let ms = now.saturating_duration_since(self.epoch).as_millis() as u32;
+            self.ts_clock = (now, ms);
+        }
+        self.ts_clock.1.wrapping_add(self.ts_offset)
     }
 
     /// The window to advertise (RFC 9293 §3.8.6.2.2 receiver SWS avoidance;

@@ -50,6 +50,12 @@ pub(super) struct PlainHeader {
     ts: Option<(u32, u32)>,
 }
 
+/// The big-endian `u32` at `h[i..i + 4]`.
+#[inline(always)]
+fn be32(h: &[u8], i: usize) -> u32 {
+    u32::from_be_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]])
+}
+
 impl Connection {
     /// Handles `segment` if it is the predicted in-order data segment (see the
     /// [module docs](self)); false, having changed nothing, otherwise. The
@@ -88,9 +94,8 @@ impl Connection {
         {
             return false;
         }
-        let be32 = |i: usize| u32::from_be_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
-        let seq = SeqNum(be32(4));
-        let ack = SeqNum(be32(8));
+        let seq = SeqNum(be32(h, 4));
+        let ack = SeqNum(be32(h, 8));
         let window = u32::from(u16::from_be_bytes([h[14], h[15]])) << self.snd_wscale;
         if seq != self.rcv_nxt || ack != self.snd_una || window != self.snd_wnd {
             return false;
@@ -99,7 +104,7 @@ impl Connection {
             if h[20..24] != TS_OPTION {
                 return false;
             }
-            let tsval = be32(24);
+            let tsval = be32(h, 24);
             if (tsval.wrapping_sub(self.ts_recent) as i32) < 0 {
                 return false; // PAWS: the general path drops it and says why
             }
