@@ -72,7 +72,8 @@ pub(super) fn routes_are_valid(mut data: &[u8]) -> bool {
     true
 }
 
-/// The routes of an option 121 value (see [`DhcpRepr::classless_route_list`](super::DhcpRepr::classless_route_list)).
+/// The routes of an option 121 value (see
+/// [`DhcpRepr::classless_route_list`](super::DhcpRepr::classless_route_list)).
 ///
 /// Yields `Err(BadOption)` once for a malformed value (a width over 32 or a
 /// route cut short), then stops.

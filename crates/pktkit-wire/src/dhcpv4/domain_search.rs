@@ -300,7 +300,8 @@ fn name_end(data: &[u8], start: usize) -> Option<usize> {
     }
 }
 
-/// The names of an option 119 value (see [`DhcpRepr::domain_search_list`](super::DhcpRepr::domain_search_list)).
+/// The names of an option 119 value (see
+/// [`DhcpRepr::domain_search_list`](super::DhcpRepr::domain_search_list)).
 ///
 /// Yields `Err(BadOption)` once for a malformed name (cut short, a label
 /// over 63 bytes, a name over 255, a compression pointer that does not point

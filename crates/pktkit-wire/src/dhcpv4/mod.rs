@@ -23,8 +23,8 @@
 //!   an [`OptionData`] that walks its pieces without copying.
 //!
 //! Not for: BOOTP messages without a DHCP message type (rejected with
-//! [`WireError::Unsupported`](crate::WireError::Unsupported)), option 52 outside the options field, and
-//! DHCPv6 (a different protocol).
+//! [`WireError::Unsupported`](crate::WireError::Unsupported)), option 52
+//! outside the options field, and DHCPv6 (a different protocol).
 //!
 //! ## Layout
 //!

@@ -3,12 +3,13 @@
 //!
 //! One walk over the options field dispatches each option by code straight
 //! into its field of the repr, checking its length and format on the way.
-//! It gives up (returns an error that means only that) at the first thing it does not handle: option
-//! 52, a typed option code seen a second time (an RFC 3396 split value), or
-//! anything malformed. [`DhcpRepr::parse`] then takes the general path in
-//! `parse.rs`, which reads those messages or names the error. Not for: being
-//! called on its own; the general path is the reference it must agree with
-//! (`tests_single_pass.rs` checks that on random messages).
+//! It gives up (returns an error that means only that) at the first thing it
+//! does not handle: option 52, a typed option code seen a second time (an
+//! RFC 3396 split value), or anything malformed. [`DhcpRepr::parse`] then
+//! takes the general path in `parse.rs`, which reads those messages or names
+//! the error. Not for: being called on its own; the general path is the
+//! reference it must agree with (`tests_single_pass.rs` checks that on random
+//! messages, the `dhcpv4` fuzz target on arbitrary bytes).
 
 use core::net::Ipv4Addr;
 
@@ -81,7 +82,7 @@ impl<'a> DhcpRepr<'a> {
         if u32::from_be_bytes(array(h, field::MAGIC.start)) != MAGIC_COOKIE || hlen > 16 {
             return Err(NOT_COMMON);
         }
-        // Built in the return value, so the common case moves nothing.
+        // The option fields start absent; `read_options` fills them in place.
         let mut out = Ok(DhcpRepr {
             op: OpCode::from(h[field::OP]),
             // Set from option 53 below; a message without one is not taken.
