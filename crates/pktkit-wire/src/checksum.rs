@@ -292,13 +292,18 @@ pub const fn fold(mut sum: u32) -> u16 {
 /// ```
 #[inline]
 pub fn checksum(data: &[u8]) -> u16 {
-    !fold_sum(sum(data, 0))
+    #[cfg(target_arch = "x86_64")]
+    if data.len() >= SIMD_MIN_LEN {
+        return simd::checksum_best(data);
+    }
+    !fold_sum(finish(scalar_ne(data), 0))
 }
 
 /// True when `data`, checksum field included, verifies (folds to `0xffff`).
 #[inline]
 pub fn verify(data: &[u8]) -> bool {
-    fold_sum(sum(data, 0)) == 0xffff
+    // `fold(sum) == 0xffff` exactly when its complement is zero.
+    checksum(data) == 0
 }
 
 /// [`fold`] of a value [`sum`] returned: at most `0x1_fffe`, so one

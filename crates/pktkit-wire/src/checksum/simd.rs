@@ -72,6 +72,7 @@ fn odd_byte(data: &[u8]) -> i32 {
 /// No closures inside: a closure does not inherit `target_feature`, and the
 /// intrinsics would then stop being inlined.
 #[target_feature(enable = "avx2")]
+#[inline]
 fn sum_avx2(data: &[u8]) -> u32 {
     let even = data.len() & !1;
     if even < 32 {
@@ -197,6 +198,7 @@ fn avx2_lanes_sum(acc: __m256i) -> u32 {
 
 /// [`sum_avx2`] with SSE2 (x86_64 baseline) and 16-byte vectors.
 #[target_feature(enable = "sse2")]
+#[inline]
 fn sum_sse2(data: &[u8]) -> u32 {
     let even = data.len() & !1;
     if even < 16 {
@@ -327,13 +329,45 @@ fn detect_avx2() -> bool {
     yes
 }
 
+/// [`sum_avx2`] as an out-of-line call.
+#[target_feature(enable = "avx2")]
+fn sum_avx2_call(data: &[u8]) -> u32 {
+    sum_avx2(data)
+}
+
+/// [`super::checksum`] with AVX2, finished inside: the caller's dispatch then
+/// ends in a tail call.
+#[target_feature(enable = "avx2")]
+fn checksum_avx2(data: &[u8]) -> u16 {
+    !super::fold_sum(super::finish32(sum_avx2(data), 0))
+}
+
+/// [`checksum_avx2`] with SSE2.
+#[target_feature(enable = "sse2")]
+fn checksum_sse2(data: &[u8]) -> u16 {
+    !super::fold_sum(super::finish32(sum_sse2(data), 0))
+}
+
+/// [`super::checksum`] with the fastest kernel this CPU has.
+#[inline]
+pub(super) fn checksum_best(data: &[u8]) -> u16 {
+    if avx2_available() {
+        // SAFETY: `avx2_available()` returned true, so this CPU supports AVX2
+        // (runtime detection, or AVX2 enabled at compile time).
+        unsafe { checksum_avx2(data) }
+    } else {
+        // SAFETY: SSE2 is part of the x86_64 baseline: every x86_64 CPU has it.
+        unsafe { checksum_sse2(data) }
+    }
+}
+
 /// The fastest kernel this CPU has: AVX2 if detected, else SSE2.
 #[inline]
 pub(super) fn sum_best(data: &[u8]) -> u32 {
     if avx2_available() {
         // SAFETY: `avx2_available()` returned true, so this CPU supports AVX2
         // (runtime detection, or AVX2 enabled at compile time).
-        unsafe { sum_avx2(data) }
+        unsafe { sum_avx2_call(data) }
     } else {
         sum_sse2_baseline(data)
     }
@@ -342,7 +376,7 @@ pub(super) fn sum_best(data: &[u8]) -> u32 {
 /// [`sum_avx2`], or `None` when this CPU lacks AVX2.
 pub(super) fn sum_avx2_checked(data: &[u8]) -> Option<u32> {
     // SAFETY: called only after `avx2_available()` confirmed AVX2 support.
-    avx2_available().then(|| unsafe { sum_avx2(data) })
+    avx2_available().then(|| unsafe { sum_avx2_call(data) })
 }
 
 /// [`sum_sse2`], always available on x86_64.
