@@ -3,12 +3,16 @@
 //! jumbo frame) at every start offset 0..32 (every alignment of a 32-byte
 //! vector), plus random lengths, offsets, contents and initial sums.
 
-use pktkit_wire::checksum::{Kernel, fold, reference_sum, sum, sum_with};
+use pktkit_wire::checksum::{Kernel, checksum, fold, reference_sum, sum, sum_with, verify};
 use proptest::prelude::*;
 
 fn check(d: &[u8], init: u32) -> Result<(), TestCaseError> {
     let want = fold(reference_sum(d, init));
     prop_assert_eq!(fold(sum(d, init)), want, "sum, len {}", d.len());
+    // `checksum` and `verify` have their own dispatch (no initial sum).
+    let c = checksum(d);
+    prop_assert_eq!(c, !fold(reference_sum(d, 0)), "checksum, len {}", d.len());
+    prop_assert_eq!(verify(d), c == 0, "verify, len {}", d.len());
     for k in [Kernel::Scalar, Kernel::Sse2, Kernel::Avx2] {
         if let Some(got) = sum_with(k, d, init) {
             prop_assert_eq!(fold(got), want, "{:?} len {}", k, d.len());
@@ -109,6 +113,8 @@ fn every_length_to_jumbo_every_offset() {
                 );
             }
             assert_eq!(fold(sum(d, init)), want, "sum off {off} len {len}");
+            let want0 = fold(fold64_of(truth - init as u64));
+            assert_eq!(checksum(d), !want0, "checksum off {off} len {len}");
             // Each kernel on its own up to where every path (leftover vectors,
             // masked tail, odd byte) has been taken many times over; beyond,
             // `sum` above covers the dispatched kernel (keeps debug runs short).

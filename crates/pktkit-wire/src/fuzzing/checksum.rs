@@ -2,9 +2,11 @@
 //!
 //! The first four bytes are the initial sum, the fifth picks a start offset
 //! (so every alignment is reached); `fold(sum) == fold(reference_sum)` for the
-//! dispatching [`sum`] and for each kernel this machine can run.
+//! dispatching [`sum`] and for each kernel this machine can run, and
+//! [`crate::checksum::checksum`] / [`verify`] (their own dispatch) agree
+//! with the reference.
 
-use crate::checksum::{Kernel, fold, reference_sum, sum, sum_with};
+use crate::checksum::{Kernel, fold, reference_sum, sum, sum_with, verify};
 
 /// Runs the kernels over `data` and checks the invariant above.
 pub fn checksum(data: &[u8]) {
@@ -19,6 +21,9 @@ pub fn checksum(data: &[u8]) {
     let bytes = &rest[skip.min(rest.len())..];
     let want = fold(reference_sum(bytes, initial));
     assert_eq!(fold(sum(bytes, initial)), want);
+    let c = crate::checksum::checksum(bytes);
+    assert_eq!(c, !fold(reference_sum(bytes, 0)));
+    assert_eq!(verify(bytes), c == 0);
     for k in [Kernel::Scalar, Kernel::Sse2, Kernel::Avx2] {
         if let Some(got) = sum_with(k, bytes, initial) {
             assert_eq!(fold(got), want, "{k:?}");
