@@ -74,8 +74,8 @@ fn every_length_every_offset() {
     }
 }
 
-/// Every length 0..=9100 at every offset 0..32 through `sum`, and every kernel
-/// up to 1100 bytes. The truth is the reference
+/// Every length 0..=9100 at every offset 0..32 through `sum`, and through every
+/// kernel and `checksum` up to 1100 bytes (`checksum` beyond at four offsets). The truth is the reference
 /// sum of the same bytes, kept incrementally (one big-endian word per two
 /// bytes, an odd last byte as the high byte of a zero-padded word) and checked
 /// against `reference_sum` itself at the ends of each sweep.
@@ -113,8 +113,12 @@ fn every_length_to_jumbo_every_offset() {
                 );
             }
             assert_eq!(fold(sum(d, init)), want, "sum off {off} len {len}");
-            let want0 = fold(fold64_of(truth - init as u64));
-            assert_eq!(checksum(d), !want0, "checksum off {off} len {len}");
+            // `checksum` shares `sum`'s kernels; its own part (the finish) does
+            // not depend on alignment, so a few offsets cover it past 1100.
+            if len <= 1100 || matches!(off, 0 | 1 | 17 | 31) {
+                let want0 = fold(fold64_of(truth - init as u64));
+                assert_eq!(checksum(d), !want0, "checksum off {off} len {len}");
+            }
             // Each kernel on its own up to where every path (leftover vectors,
             // masked tail, odd byte) has been taken many times over; beyond,
             // `sum` above covers the dispatched kernel (keeps debug runs short).
