@@ -205,14 +205,14 @@ fn near(r: &mut Rng, v6: bool, base: u128, keep: u32) -> IpAddr {
     }
 }
 
-/// Differential property over random route sets, IPv4 and IPv6: nested
+/// Differential property over 30 random route sets, IPv4 and IPv6: nested
 /// prefixes of every length (including /0 and host routes), replaced and
 /// removed routes. Both the lookup (`route`) and the data path (a packet sent
 /// in, seen leaving by the port the naive scan names, or dropped as no route)
 /// agree with a linear longest-prefix scan of `routes()`.
 #[test]
 fn random_route_sets_agree_with_a_linear_scan() {
-    for seed in 1..=60u64 {
+    for seed in 1..=30u64 {
         let is_v6 = seed.is_multiple_of(2);
         let width = if is_v6 { 128u32 } else { 32 };
         let mut r = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
@@ -240,12 +240,12 @@ fn random_route_sets_agree_with_a_linear_scan() {
             routes.push((IpPrefix::new(a, len).unwrap(), via));
         }
         hub.add_routes(&routes).unwrap();
-        for _ in 0..n / 10 {
+        for _ in 0..(n / 10).min(4) {
             let (p, _) = routes[(r.next() % n) as usize];
             hub.remove_route(p);
         }
         let table = hub.routes();
-        for i in 0..600u32 {
+        for i in 0..300u32 {
             let ip = if table.is_empty() || i.is_multiple_of(3) {
                 let base = r.wide();
                 near(&mut r, is_v6, base, 0)
@@ -316,7 +316,7 @@ fn hundred_thousand_routes_stay_bounded() {
         );
         assert!(bytes < LIMIT, "table of {} MiB", bytes >> 20);
         let table = hub.routes();
-        for i in 0..40u32 {
+        for i in 0..12u32 {
             let (p, _) = table[(r.next() % table.len() as u64) as usize];
             let ip = match p.addr() {
                 IpAddr::V4(a) => IpAddr::V4(Ipv4Addr::from(u32::from(a) ^ i)),
