@@ -1308,3 +1308,55 @@ fn queued_packets_for_a_next_hop_that_becomes_ours_fail_at_once() {
     assert!(rig.take_up().is_empty());
     assert!(rig.take_wire().is_empty(), "no ARP for it any more");
 }
+
+/// Regression (found by the `l2_adapter` fuzz target): an NS for our address
+/// from a multicast IPv6 source, without a source link-layer option, in a
+/// frame from a multicast MAC, was answered with a *solicited* NA to the
+/// multicast group (RFC 4861 §7.2.4 forbids S on multicast), sent to the
+/// frame's group source MAC (not the group's own MAC). Multicast IPv6 sources
+/// (RFC 4291 §2.7) and multicast source MACs are now dropped as malformed.
+#[test]
+fn multicast_sources_are_not_answered() {
+    let ours6 = v6("fd00::2");
+    let rig = Rig::new(L2AdapterConfig {
+        addrs: vec![IpPrefix::v6(ours6, 64).unwrap()],
+        dad_transmits: 0,
+        link_local: false,
+        ..L2AdapterConfig::default()
+    });
+    rig.take_wire();
+    let group = v6("ff02::1:ff00:2");
+    let ns = || NdpRepr::NeighborSolicit {
+        target: ours6,
+        options: NdpOptions::EMPTY,
+    };
+    let group_mac = MacAddr::new(0x01, 0, 0x5e, 0, 0, 0x0a);
+    let malformed = rig.adapter.stats().malformed;
+    // Multicast IPv6 source, multicast source MAC: the fuzzer's case.
+    let all_nodes = v6("ff02::1");
+    let to_group = MacAddr::from_ipv6_multicast(group);
+    rig.inject(&ndp_frame(to_group, group_mac, all_nodes, group, ns()));
+    // Multicast IPv6 source, unicast MAC.
+    rig.inject(&ndp_frame(to_group, PEER_MAC, all_nodes, group, ns()));
+    // Unicast IPv6 source, multicast source MAC.
+    rig.inject(&ndp_frame(to_group, group_mac, v6("fd00::7"), group, ns()));
+    assert!(rig.take_wire().is_empty(), "none of them answered");
+    assert_eq!(rig.adapter.stats().malformed, malformed + 3);
+    assert_eq!(rig.adapter.neighbor_count(), 0);
+    // The same NS from a unicast source and MAC is answered, solicited, to the sender.
+    rig.inject(&ndp_frame(to_group, PEER_MAC, v6("fd00::7"), group, ns()));
+    let wire = rig.take_wire();
+    assert_eq!(wire.len(), 1);
+    let (dst_mac, src, dst, hop, body) = parse_icmpv6(&wire[0]).unwrap();
+    assert_eq!(
+        (dst_mac, src, dst, hop),
+        (PEER_MAC, ours6, v6("fd00::7"), 255)
+    );
+    match ndp_of(&body) {
+        NdpRepr::NeighborAdvert { flags, target, .. } => {
+            assert_eq!(target, ours6);
+            assert!(flags.solicited());
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -513,6 +513,11 @@ impl L2Adapter {
             inc(&self.stats.ignored);
             return;
         }
+        // IEEE 802: a source MAC is never a group address. NDP answers go to
+        // the frame's source when there is no link-layer option.
+        if f.src().is_multicast() {
+            return self.malformed("multicast source mac");
+        }
         let now = self.clock.now();
         let mut out = Outbox::default();
         {
@@ -601,6 +606,10 @@ impl L2Adapter {
         let body = &body[..p.total_len()];
         let ip = Ipv6Packet::new_unchecked(body);
         let (src, dst) = (ip.src_addr(), ip.dst_addr());
+        // RFC 4291 §2.7: never a multicast source (Linux drops these in ip6_rcv).
+        if src.is_multicast() {
+            return self.malformed("ipv6 multicast source");
+        }
         if let Ok((IpProtocol::ICMPV6, icmp)) = ip.upper_layer()
             && icmp.first().is_some_and(|t| Icmpv6Message(*t).is_ndp())
         {
