@@ -4,10 +4,10 @@
 //! destination, with its TTL / hop limit decremented (the IPv4 checksum is
 //! updated incrementally, RFC 1624). No route or an expiring TTL: dropped and
 //! counted. The routing table is compiled into an immutable multibit trie
-//! (`lpm`) and swapped with `arc-swap`: forwarding takes no lock and no atomic
-//! read-modify-write. Each forwarding thread keeps the table it last used
-//! (`arc_swap::cache::Cache`, revalidated with one relaxed load per packet)
-//! and a scratch buffer the routed copy is made in (`Local`).
+//! (`lpm`) and swapped with `arc-swap`: forwarding takes no lock, and reaching
+//! the table no atomic read-modify-write. Each forwarding thread keeps the
+//! table it last used (`arc_swap::cache::Cache`, revalidated with one relaxed
+//! load per packet) and a scratch buffer the routed copy is made in (`Local`).
 //! Not here: ICMP errors, fragmentation, ARP (see the `L2Adapter`).
 
 mod lpm;
