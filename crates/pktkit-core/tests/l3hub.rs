@@ -417,3 +417,43 @@ fn chained_hubs_forward_on_one_thread() {
     );
     assert_eq!(r2.drops().get(DropReason::TtlExpired), 1);
 }
+
+/// A packet routed, and the hub dropped, from a thread-local destructor (when
+/// the hub's own per-thread state may already be gone): delivered, no panic.
+#[test]
+fn forwarding_from_a_thread_local_destructor() {
+    struct AtExit {
+        hub: Option<L3Hub>,
+        a: PipeL3,
+        pkt: Vec<u8>,
+    }
+    impl Drop for AtExit {
+        fn drop(&mut self) {
+            send(&self.a, &self.pkt);
+            drop(self.hub.take());
+        }
+    }
+    thread_local! {
+        static AT_EXIT: std::cell::RefCell<Option<AtExit>> = const { std::cell::RefCell::new(None) };
+    }
+    let (_b, pb, gb) = net(&[pfx("10.1.0.1/24")]);
+    std::thread::spawn(move || {
+        let hub = L3Hub::new();
+        let (a, pa, _) = net(&[pfx("10.0.0.1/24")]);
+        hub.attach(pa).unwrap().keep();
+        hub.attach(pb).unwrap().keep();
+        let pkt = v4([10, 0, 0, 5], [10, 1, 0, 9], 64);
+        // Registered before the hub's per-thread state, so destroyed after it.
+        AT_EXIT.with(|k| {
+            *k.borrow_mut() = Some(AtExit {
+                hub: Some(hub),
+                a,
+                pkt: pkt.clone(),
+            })
+        });
+        AT_EXIT.with(|k| send(&k.borrow().as_ref().unwrap().a, &pkt));
+    })
+    .join()
+    .unwrap();
+    assert_eq!(gb.lock().unwrap().len(), 2);
+}

@@ -561,7 +561,8 @@ impl Inner {
             port
         };
         let key = Arc::as_ptr(&self.table).addr();
-        LOCAL.with(|l| {
+        // `try_with`: a hub may be dropped by another thread-local's destructor.
+        let _ = LOCAL.try_with(|l| {
             if let Ok(mut l) = l.try_borrow_mut() {
                 l.tables.forget(key)
             }
@@ -585,7 +586,9 @@ impl Inner {
     fn forward(&self, ingress: &Port, packet: &Packet) {
         let bytes = packet.as_bytes();
         ingress.counters.record_rx(bytes.len());
-        let nested = LOCAL.with(|l| {
+        // Not `Local` when it is in use (a hub feeding another on this thread)
+        // or already destroyed (a packet sent from a thread-local's destructor).
+        let nested = LOCAL.try_with(|l| {
             let Ok(mut l) = l.try_borrow_mut() else {
                 return true;
             };
@@ -596,12 +599,12 @@ impl Inner {
             self.route_and_send(tables.get(&self.table), ingress, packet, scratch);
             false
         });
-        if nested {
+        if nested != Ok(false) {
             self.forward_nested(ingress, packet);
         }
     }
 
-    /// [`Inner::forward`] while this thread's `Local` is in use.
+    /// [`Inner::forward`] without this thread's `Local` (in use or destroyed).
     #[cold]
     #[inline(never)]
     fn forward_nested(&self, ingress: &Port, packet: &Packet) {
