@@ -4,10 +4,9 @@
 //! destination, with its TTL / hop limit decremented (the IPv4 checksum is
 //! updated incrementally, RFC 1624). No route or an expiring TTL: dropped and
 //! counted. The routing table is compiled into an immutable multibit trie
-//! (`lpm`) and swapped with `arc-swap`: forwarding takes no lock, and reaching
-//! the table no atomic read-modify-write. Each forwarding thread keeps the
-//! table it last used (`arc_swap::cache::Cache`, revalidated with one relaxed
-//! load per packet) and a scratch buffer the routed copy is made in (`Local`).
+//! (`lpm`) and swapped with `arc-swap`: forwarding takes no lock. Each
+//! forwarding thread keeps a scratch buffer the routed copy is made in
+//! (`Local`), and no table: a detached port is released at once.
 //! Not here: ICMP errors, fragmentation, ARP (see the `L2Adapter`).
 
 mod lpm;
@@ -20,7 +19,6 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use arc_swap::ArcSwap;
-use arc_swap::cache::Cache;
 use pktkit_wire::{IpPrefix, Packet};
 use smallvec::SmallVec;
 
@@ -85,8 +83,7 @@ struct Admin {
 }
 
 struct Inner {
-    /// Shared with the per-thread caches (`Local`), which compare its address.
-    table: Arc<ArcSwap<Routes>>,
+    table: ArcSwap<Routes>,
     admin: Mutex<Admin>,
     drops: DropCounters,
 }
@@ -96,11 +93,8 @@ struct Inner {
 /// decremented (IPv4 checksum updated incrementally), no route or an expiring
 /// TTL dropped and counted. Route changes rebuild the table: O(routes).
 ///
-/// A thread that forwarded through the hub keeps the table it used until its
-/// next forward through this hub, at most 1 024 forwards through any `L3Hub`
-/// later, or its exit: until then a port detached meanwhile (and its device)
-/// stays referenced by that thread. The thread that detaches a port lets go at
-/// once, and so does the detached port's own receive thread at its next packet.
+/// Detaching a port releases it (and its device) as soon as forwards already
+/// using it return: no thread keeps an old table.
 ///
 /// ```
 /// use pktkit_core::{L3Device, L3Hub, PipeL3};
@@ -126,7 +120,7 @@ impl L3Hub {
     pub fn new() -> Self {
         L3Hub {
             inner: Arc::new(Inner {
-                table: Arc::new(ArcSwap::from_pointee(Routes::default())),
+                table: ArcSwap::from_pointee(Routes::default()),
                 admin: Mutex::new(Admin::default()),
                 drops: DropCounters::new(),
             }),
@@ -417,115 +411,23 @@ type NestedCopy = SmallVec<[u8; 2048]>;
 /// Smallest per-thread scratch buffer: a full-size Ethernet packet fits.
 const SCRATCH_MIN: usize = 2048;
 
-/// Hubs whose table one thread keeps cached.
-const CACHED_HUBS: usize = 4;
-
-/// Every this many forwards a thread revalidates all its cached tables, so a
-/// hub it no longer forwards through does not keep an old table (and the
-/// ports in it) for long while the thread is busy elsewhere.
-const SWEEP_EVERY: u32 = 1024;
-
-type TableCache = Cache<Arc<ArcSwap<Routes>>, Arc<Routes>>;
-
-/// What a forwarding thread keeps between packets.
+/// What a forwarding thread keeps between packets: the buffer routed copies
+/// are made in (the TTL changes; the received packet is borrowed read-only),
+/// grown to the largest packet seen and never shrunk, so no allocation per
+/// packet. It names no table and no port, so a detached port is released as
+/// soon as forwards that were using it return.
 ///
-/// `tables`: the last table this thread used, per hub (at most
-/// [`CACHED_HUBS`], most recent first). Checking that a cached table is still
-/// current is one relaxed load and a compare (`arc_swap::cache::Cache`), where
-/// `ArcSwap::load` costs two atomic read-modify-writes. The price: an old
-/// table, and the ports and devices it names, stays referenced by this thread
-/// until the thread forwards through that hub again, revalidates at its next
-/// sweep (every [`SWEEP_EVERY`] forwards through any hub), forwards a packet
-/// through a handler of a port detached since (it forgets the hub), or exits.
-///
-/// `scratch`: the buffer routed copies are made in (the TTL changes; the
-/// received packet is borrowed read-only), grown to the largest packet seen
-/// and never shrunk, so no allocation per packet.
+/// (A per-thread cached table, `arc_swap::cache::Cache`, saves the two atomic
+/// read-modify-writes of `ArcSwap::load`, about 4 ns, but keeps an old table
+/// and the devices it names alive in every thread that forwarded through the
+/// hub until that thread forwards again. A TUN's own idle reader thread would
+/// then keep the detached TUN open for good, so we do not cache.)
 struct Local {
     scratch: Vec<u8>,
-    tables: Tables,
-}
-
-/// See [`Local`].
-struct Tables {
-    slots: [Option<TableCache>; CACHED_HUBS],
-    until_sweep: u32,
-}
-
-impl Tables {
-    /// The current table of the hub whose table holder is `hub`.
-    #[inline]
-    fn get(&mut self, hub: &Arc<ArcSwap<Routes>>) -> &Arc<Routes> {
-        let key: &ArcSwap<Routes> = hub;
-        let i = match self
-            .slots
-            .iter()
-            .position(|c| c.as_ref().is_some_and(|c| std::ptr::eq(c.arc_swap(), key)))
-        {
-            Some(i) => i,
-            None => self.insert(hub),
-        };
-        self.until_sweep = match self.until_sweep.checked_sub(1) {
-            Some(n) => n,
-            None => {
-                self.sweep();
-                SWEEP_EVERY
-            }
-        };
-        match &mut self.slots[i] {
-            Some(c) => c.load(),
-            // Unreachable: slot `i` was found or filled above.
-            None => empty_table(),
-        }
-    }
-
-    /// Caches `hub` in front, evicting the least recently added; returns its slot.
-    #[cold]
-    fn insert(&mut self, hub: &Arc<ArcSwap<Routes>>) -> usize {
-        self.slots.rotate_right(1);
-        self.slots[0] = Some(Cache::new(hub.clone()));
-        self.sweep();
-        0
-    }
-
-    /// Brings every cached table up to date (dropping replaced tables).
-    #[cold]
-    fn sweep(&mut self) {
-        for c in self.slots.iter_mut().flatten() {
-            c.load();
-        }
-    }
-
-    /// Forgets the hub whose table holder is at address `key` (a cache miss
-    /// at worst if another hub now lives there).
-    fn forget(&mut self, key: usize) {
-        for c in &mut self.slots {
-            if c.as_ref()
-                .is_some_and(|c| std::ptr::from_ref(c.arc_swap()).addr() == key)
-            {
-                *c = None;
-            }
-        }
-    }
-}
-
-/// An empty table, for the unreachable arm above.
-#[cold]
-fn empty_table() -> &'static Arc<Routes> {
-    static EMPTY: std::sync::OnceLock<Arc<Routes>> = std::sync::OnceLock::new();
-    EMPTY.get_or_init(Arc::default)
 }
 
 thread_local! {
-    static LOCAL: RefCell<Local> = const {
-        RefCell::new(Local {
-            scratch: Vec::new(),
-            tables: Tables {
-                slots: [const { None }; CACHED_HUBS],
-                until_sweep: 0,
-            },
-        })
-    };
+    static LOCAL: RefCell<Local> = const { RefCell::new(Local { scratch: Vec::new() }) };
 }
 
 impl Inner {
@@ -560,24 +462,7 @@ impl Inner {
             self.rebuild(&admin);
             port
         };
-        let key = Arc::as_ptr(&self.table).addr();
-        // `try_with`: a hub may be dropped by another thread-local's destructor.
-        let _ = LOCAL.try_with(|l| {
-            if let Ok(mut l) = l.try_borrow_mut() {
-                l.tables.forget(key)
-            }
-        });
-        // The port's own receive thread forgets this hub's table at its next
-        // packet (it may be the only thread holding the old table, and the
-        // device it names may be what keeps that thread running).
-        port.device.set_handler(Arc::new(move |_: &Packet| {
-            let _ = LOCAL.try_with(|l| {
-                if let Ok(mut l) = l.try_borrow_mut() {
-                    l.tables.forget(key)
-                }
-            });
-            Ok(())
-        }));
+        port.device.set_handler(Arc::new(|_: &Packet| Ok(())));
         true
     }
 
@@ -592,11 +477,11 @@ impl Inner {
             let Ok(mut l) = l.try_borrow_mut() else {
                 return true;
             };
-            let Local { scratch, tables } = &mut *l;
+            let scratch = &mut l.scratch;
             if scratch.len() < bytes.len() {
                 scratch.resize(bytes.len().max(SCRATCH_MIN), 0);
             }
-            self.route_and_send(tables.get(&self.table), ingress, packet, scratch);
+            self.route_and_send(&self.table.load(), ingress, packet, scratch);
             false
         });
         if nested != Ok(false) {
