@@ -165,6 +165,9 @@ pub struct Connection {
     /// A D-SACK (RFC 2883) owed to the peer for a duplicate segment.
     dsack: Option<(SeqNum, SeqNum)>,
     probe_pending: bool,
+    /// The SWS override timeout (RFC 1122 §4.2.3.4) expired: the next new
+    /// data segment may be smaller than sender SWS avoidance would allow.
+    sws_override: bool,
     persist_backoff: u32,
     keepalive_pending: bool,
     keepalive_sent: u32,
@@ -269,6 +272,7 @@ impl Connection {
             tlp_episode: TlpEpisode::default(),
             dsack: None,
             probe_pending: false,
+            sws_override: false,
             persist_backoff: 0,
             keepalive_pending: false,
             keepalive_sent: 0,
@@ -1105,6 +1109,7 @@ impl Connection {
         self.syn_pending = false;
         self.tlp_pending = false;
         self.probe_pending = false;
+        self.sws_override = false;
         self.keepalive_pending = false;
         if self.error.is_none() {
             self.error = err;
@@ -1212,7 +1217,11 @@ impl Connection {
                 }
                 Timer::DelayedAck => self.ack_now = true,
                 Timer::Persist => {
-                    if self.snd_wnd == 0 && self.state.is_synchronized() {
+                    if self.snd_wnd > 0 {
+                        // The SWS override timeout: the window is open but
+                        // smaller than sender SWS avoidance waits for.
+                        self.sws_override = self.state.is_synchronized();
+                    } else if self.state.is_synchronized() {
                         self.probe_pending = true;
                         self.persist_backoff = (self.persist_backoff + 1).min(16);
                         let next = self
@@ -1616,16 +1625,18 @@ impl Connection {
         let all_out = len as usize == avail;
         if !probe && avail > 0 && (len as usize) < avail && len < max_payload {
             // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): wait for a full segment
-            // unless it is at least half the largest window the peer offered.
+            // unless it is at least half the largest window the peer offered,
+            // or nothing is in flight and the override timeout expired.
             if cwnd_room < max_payload.min(avail as u32) {
                 self.cwnd_limited = true;
             }
-            if len < self.max_snd_wnd / 2 || !self.board.is_empty() {
-                if wnd_room < max_payload
-                    && self.board.is_empty()
-                    && !self.timers.is_set(Timer::Persist)
-                {
-                    self.timers.set(Timer::Persist, now + self.rtt.rto());
+            let hold = len < self.max_snd_wnd / 2 || !self.board.is_empty();
+            if hold && !(self.sws_override && self.board.is_empty()) {
+                if self.board.is_empty() && !self.timers.is_set(Timer::Persist) {
+                    // With nothing in flight no ACK will come to clock the
+                    // data out: RFC 1122 §4.2.3.4's override timeout.
+                    self.timers
+                        .set(Timer::Persist, now + self.sws_override_timeout());
                 }
                 return None;
             }
@@ -1646,6 +1657,7 @@ impl Connection {
             return None;
         }
         self.cwnd_limited = flight + len + max_payload > self.cc.window();
+        self.sws_override = false;
         let mut flags = TcpFlags::ACK;
         if len > 0 && all_out {
             flags |= TcpFlags::PSH;
@@ -1675,6 +1687,14 @@ impl Connection {
         }
         self.arm_tlp(now);
         Some(self.write_header(buf, &header, Some((unsent_off, len as usize))))
+    }
+
+    /// How long sender SWS avoidance holds back a short segment with nothing
+    /// in flight: the RTO, kept within RFC 1122 §4.2.3.4's 0.1-1.0 s.
+    fn sws_override_timeout(&self) -> Duration {
+        self.rtt
+            .rto()
+            .clamp(Duration::from_millis(100), Duration::from_secs(1))
     }
 
     /// A repr like the next data segment's, to size its options.

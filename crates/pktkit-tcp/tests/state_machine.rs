@@ -529,6 +529,63 @@ fn zero_window_probes_until_the_window_opens() {
     let _ = snd;
 }
 
+/// RFC 1122 §4.2.3.4 / RFC 9293 §3.8.6.2.1: sender SWS avoidance holds back
+/// a segment smaller than both a full MSS and half the largest window the
+/// peer offered, but only until the override timeout (0.1-1.0 s). A peer
+/// without receiver SWS avoidance that advertises 100 bytes and waits for
+/// them must still get all the data, 100 bytes at a time.
+#[test]
+fn small_nonzero_window_is_filled_after_the_override_timeout() {
+    let t0 = Instant::now();
+    let (mut c, mut peer, snd) = established(cfg(), t0);
+    // The peer shrinks its window to 100 bytes (field 25, scale 2) while the
+    // largest window it offered stays 262 140.
+    peer.win = 25;
+    send(&mut c, t0, &peer.seg(TcpFlags::ACK, b""));
+    c.set_nagle(false);
+    let data: Vec<u8> = (0..1000u32).map(|i| (i * 7 + 3) as u8).collect();
+    assert_eq!(c.send(&data).unwrap(), data.len());
+    let mut now = t0;
+    let mut got = Vec::new();
+    let mut segments = 0;
+    while got.len() < data.len() {
+        let mut out = drain(&mut c, now);
+        if data.len() - got.len() > 100 {
+            assert!(
+                out.is_empty(),
+                "a 100-byte segment goes only after the override timeout: {out:?}"
+            );
+            let held_at = now;
+            now = c
+                .poll_timeout()
+                .expect("a timer is armed while SWS avoidance holds data back");
+            let wait = now - held_at;
+            assert!(
+                wait >= Duration::from_millis(100) && wait <= Duration::from_secs(1),
+                "override timeout {wait:?} is outside 0.1-1.0 s"
+            );
+            c.handle_timeout(now);
+            out = drain(&mut c, now);
+        }
+        // The tail that fits the window entirely is not held back at all.
+        assert_eq!(out.len(), 1, "one segment: {out:?}");
+        let s = &out[0];
+        assert_eq!(s.seq, snd.wrapping_add(got.len() as u32));
+        assert_eq!(s.payload.len(), 100, "min(usable window, MSS) bytes");
+        got.extend_from_slice(&s.payload);
+        segments += 1;
+        // The peer takes the bytes, its application reads them, and it
+        // advertises 100 bytes again (no receiver SWS avoidance).
+        peer.ack = s.seq.wrapping_add(100);
+        send(&mut c, now, &peer.seg(TcpFlags::ACK, b""));
+        assert!(segments <= 10, "more segments than 1000 / 100");
+    }
+    assert_eq!(got, data, "every byte delivered, in order");
+    assert_eq!(c.stats().window_probes, 0, "no zero-window probes");
+    assert!(drain(&mut c, now).is_empty());
+    assert_eq!(c.state(), State::Established);
+}
+
 #[test]
 fn keepalive_probes_then_times_out() {
     let t0 = Instant::now();
