@@ -24,15 +24,16 @@
 //! |---|---|---|
 //! | 0 | frame from the network | u16 length, bytes |
 //! | 1 | advance the clock and tick | steps of 25 ms (1 byte) |
-//! | 2 | IP packet from the IP side | family+flags, addr (2), protocol, length/8 |
+//! | 2 | IP packet from the IP side | flags (bit 0 IPv6, bit 1 fuzzed source, bit 2 DF), protocol, length/8, dst (2), source (2) if bit 1 |
 //! | 3 | ARP from the network | op, eth dst, sha, spa (2), tha, tpa (2) |
-//! | 4 | ICMPv6 (NDP) from the network | src mac, src (2), dst (2), type, flags, target (2), u8 length, option bytes |
+//! | 4 | ICMPv6 (NDP) from the network | src mac, src (2), dst (2), type, flags, target (2), u8 length, option bytes, redirect destination (2) |
 //! | 5 | IPv4 / ICMP from the network | src mac, src (2), dst (2), type, u8 length, bytes |
 //! | 6 | replace our addresses | set, byte |
 //! | 7 | raw IP packet from the IP side | u16 length, bytes |
 //!
 //! An address operand is two bytes: which kind (ours, gateway, on-link,
-//! off-link, multicast, …) and a low byte.
+//! off-link, multicast, …) and a low byte. A MAC operand is one byte (which
+//! kind), and a second for the kinds with a low byte.
 
 use std::collections::HashSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
