@@ -844,14 +844,17 @@ impl Connection {
         let window_changed = window != self.snd_wnd;
         // Send window update (RFC 9293 §3.10.7.4).
         if self.snd_wl1 < seq || (self.snd_wl1 == seq && self.snd_wl2 <= ack) {
+            // A window opening from zero ends zero-window probing; an open
+            // window re-advertised leaves the SWS override deadline alone,
+            // else a talkative peer could push it back forever.
+            if window > 0 && self.snd_wnd == 0 {
+                self.timers.stop(Timer::Persist);
+                self.persist_backoff = 0;
+            }
             self.snd_wnd = window;
             self.snd_wl1 = seq;
             self.snd_wl2 = ack;
             self.max_snd_wnd = self.max_snd_wnd.max(window);
-            if window > 0 {
-                self.timers.stop(Timer::Persist);
-                self.persist_backoff = 0;
-            }
         }
         let mut delivered = Delivered::default();
         let acked_new = ack > self.snd_una;
@@ -1592,6 +1595,7 @@ impl Connection {
         let fin_due = self.fin_queued && self.fin_seq.is_none();
         if avail == 0 && !fin_due {
             self.cwnd_limited = false;
+            self.sws_override = false;
             return None;
         }
         let wnd_room = (self.snd_una + self.snd_wnd).since(self.snd_nxt);

@@ -16,7 +16,8 @@ pub(crate) enum Timer {
     Rack,
     /// Delayed ACK.
     DelayedAck,
-    /// Zero-window probe (persist).
+    /// Zero-window probe (persist); with an open window, the sender SWS
+    /// avoidance override timeout (RFC 1122 §4.2.3.4).
     Persist,
     /// Keepalive.
     Keepalive,

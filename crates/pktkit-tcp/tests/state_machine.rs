@@ -586,6 +586,56 @@ fn small_nonzero_window_is_filled_after_the_override_timeout() {
     assert_eq!(c.state(), State::Established);
 }
 
+/// The override timeout is a deadline: segments from a busy peer that keep
+/// re-advertising the same small window do not push it back forever.
+#[test]
+fn override_timeout_is_not_restarted_by_a_talking_peer() {
+    let t0 = Instant::now();
+    let (mut c, mut peer, snd) = established(cfg(), t0);
+    peer.win = 25; // 100 bytes at scale 2
+    send(&mut c, t0, &peer.seg(TcpFlags::ACK, b""));
+    c.set_nagle(false);
+    let data = vec![0x5au8; 1000];
+    c.send(&data).unwrap();
+    let mut now = t0;
+    let mut sent = 0usize;
+    let mut last_progress = t0;
+    // The peer sends 10 bytes every 50 ms, each segment acknowledging what
+    // it got and advertising 100 bytes again.
+    let mut next_talk = t0 + Duration::from_millis(50);
+    while sent < data.len() {
+        for s in drain(&mut c, now) {
+            if !s.payload.is_empty() {
+                assert_eq!(s.seq, snd.wrapping_add(sent as u32));
+                assert!(s.payload.len() <= 100, "beyond the advertised window");
+                sent += s.payload.len();
+                peer.ack = s.seq.wrapping_add(s.payload.len() as u32);
+                last_progress = now;
+            }
+        }
+        assert!(
+            now - last_progress <= Duration::from_secs(1),
+            "no data for {:?} against a 100-byte window",
+            now - last_progress
+        );
+        let timer = c.poll_timeout().expect("a timer while data is held back");
+        if timer <= next_talk {
+            now = timer;
+            c.handle_timeout(now);
+        } else {
+            now = next_talk;
+            send(
+                &mut c,
+                now,
+                &peer.seg(TcpFlags::ACK | TcpFlags::PSH, &[1; 10]),
+            );
+            peer.seq += 10;
+            next_talk = now + Duration::from_millis(50);
+        }
+    }
+    assert_eq!(c.stats().window_probes, 0);
+}
+
 #[test]
 fn keepalive_probes_then_times_out() {
     let t0 = Instant::now();

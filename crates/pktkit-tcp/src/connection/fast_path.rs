@@ -150,10 +150,8 @@ impl Connection {
             self.snd_wl1 = seq;
             self.snd_wl2 = ack;
             self.max_snd_wnd = self.max_snd_wnd.max(window);
-            if window > 0 {
-                self.timers.stop(Timer::Persist);
-                self.persist_backoff = 0;
-            }
+            // The window is unchanged (checked above): the Persist timer,
+            // zero-window probe or SWS override, keeps its deadline.
         }
         // Nothing in flight: loss detection finds nothing and stops its timers.
         self.timers.stop(Timer::Rto);
