@@ -19,9 +19,15 @@
 //! mask and multiply overlap with it. Then the full vectors, then an odd final
 //! byte.
 //!
+//! [`copy_and_sum_best`] is [`sum_avx2`] that also stores every vector it
+//! loads into a second slice of the same length: a payload is read once for
+//! its copy and its checksum.
+//!
 //! What is unsafe here and why it is sound:
 //! * the unaligned loads read through raw pointers derived from a slice or a
-//!   static array whose bounds are checked right above each load;
+//!   static array whose bounds are checked right above each load; the
+//!   unaligned stores write through a pointer derived from a `&mut` slice
+//!   whose bounds are checked the same way;
 //! * calling a `#[target_feature]` function requires that the CPU has the
 //!   feature: AVX2 is called only after runtime detection said yes (or the
 //!   crate was compiled with AVX2 enabled), SSE2 is part of the x86_64
@@ -36,7 +42,8 @@ use core::arch::x86_64::{
     _mm_loadu_si128, _mm_madd_epi16, _mm_set1_epi16, _mm_set1_epi32, _mm_setzero_si128,
     _mm_shuffle_epi32, _mm_xor_si128, _mm256_add_epi32, _mm256_and_si256, _mm256_castsi256_si128,
     _mm256_extracti128_si256, _mm256_loadu_si256, _mm256_madd_epi16, _mm256_set1_epi16,
-    _mm256_set1_epi32, _mm256_setzero_si256, _mm256_xor_si256, _mm256_zextsi128_si256,
+    _mm256_set1_epi32, _mm256_setzero_si256, _mm256_storeu_si256, _mm256_xor_si256,
+    _mm256_zextsi128_si256,
 };
 
 /// Bytes summed in 32-bit lanes before the lanes are added up into a `u64`.
@@ -115,6 +122,140 @@ fn sum_avx2(data: &[u8]) -> u32 {
         0 => sum,
         _ => super::fold_u64(total + sum as u64),
     }
+}
+
+/// Copies `src` into `dst` (the first `min` of both lengths) and returns
+/// [`sum_avx2`] of what it copied, each 32-byte vector loaded once for both.
+///
+/// The last `len % 32` bytes are copied by one overlapping 32-byte store of
+/// the last 32 bytes of `src` onto the last 32 bytes of `dst`: the bytes it
+/// overlaps receive the values the main loop stores there too, and nothing
+/// past `dst` is written. Their sum is [`sum_avx2`]'s masked window.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn copy_and_sum_avx2(dst: &mut [u8], src: &[u8]) -> u32 {
+    let len = src.len().min(dst.len());
+    let (dst, src) = (&mut dst[..len], &src[..len]);
+    let even = len & !1;
+    if even < 32 {
+        dst.copy_from_slice(src);
+        return super::fold_u64(super::scalar_ne(src));
+    }
+    let full = even & !31;
+    let r = even - full;
+    let mut last = _mm256_setzero_si256();
+    if r != 0 {
+        // As in `sum_avx2`: the last 32 even bytes, the first `32 - r` masked.
+        let window = &src[even - 32..even];
+        let mask = &TAIL_MASK[r..r + 32];
+        // SAFETY: `window` and `mask` are both exactly 32 bytes long (the
+        // slicing above checked it), the size of the unaligned loads.
+        let (v, m) = unsafe {
+            (
+                _mm256_loadu_si256(window.as_ptr().cast::<__m256i>()),
+                _mm256_loadu_si256(mask.as_ptr().cast::<__m256i>()),
+            )
+        };
+        last = avx2_pairs(_mm256_and_si256(v, m));
+    }
+    if full != len {
+        // The bytes after the full vectors (odd last byte included).
+        let (s, d) = (&src[len - 32..], &mut dst[len - 32..]);
+        // SAFETY: `s` and `d` are both exactly 32 bytes long (`len >= 32`,
+        // checked by the slicing), the size of the unaligned load and store.
+        unsafe {
+            let v = _mm256_loadu_si256(s.as_ptr().cast::<__m256i>());
+            _mm256_storeu_si256(d.as_mut_ptr().cast::<__m256i>(), v);
+        }
+    }
+    let mut total: u64 = 0;
+    let (mut dbody, mut sbody) = (&mut dst[..full], &src[..full]);
+    while sbody.len() > DRAIN_BYTES {
+        let (sblock, srest) = sbody.split_at(DRAIN_BYTES);
+        let (dblock, drest) = dbody.split_at_mut(DRAIN_BYTES);
+        let bias = _mm256_set1_epi32(lane_bias(DRAIN_BYTES / 32));
+        let acc = avx2_copy_block(dblock, sblock);
+        total += avx2_lanes_sum(_mm256_add_epi32(acc, bias)) as u64;
+        (dbody, sbody) = (drest, srest);
+    }
+    let bias = lane_bias(sbody.len() / 32 + (r != 0) as usize);
+    let odd = _mm256_zextsi128_si256(_mm_cvtsi32_si128(odd_byte(src)));
+    let init = _mm256_add_epi32(_mm256_set1_epi32(bias), odd);
+    let acc = _mm256_add_epi32(avx2_copy_block(dbody, sbody), _mm256_add_epi32(last, init));
+    let sum = avx2_lanes_sum(acc);
+    match total {
+        0 => sum,
+        _ => super::fold_u64(total + sum as u64),
+    }
+}
+
+/// [`avx2_block`] of `src` that also stores each vector into `dst` (both the
+/// same multiple of 32 bytes long, at most [`DRAIN_BYTES`]): four vectors per
+/// iteration into four accumulators.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn avx2_copy_block(dst: &mut [u8], src: &[u8]) -> __m256i {
+    let (mut a0, mut a1, mut a2, mut a3) = (
+        _mm256_setzero_si256(),
+        _mm256_setzero_si256(),
+        _mm256_setzero_si256(),
+        _mm256_setzero_si256(),
+    );
+    let mut schunks = src.chunks_exact(128);
+    let mut dchunks = dst.chunks_exact_mut(128);
+    for (s, d) in (&mut schunks).zip(&mut dchunks) {
+        let (sp, dp) = (
+            s.as_ptr().cast::<__m256i>(),
+            d.as_mut_ptr().cast::<__m256i>(),
+        );
+        // SAFETY: `s` and `d` are both 128 bytes long: the four unaligned
+        // 32-byte loads and stores at offsets 0, 32, 64 and 96 stay inside
+        // them; `loadu`/`storeu` need no alignment.
+        let v = unsafe {
+            let v = [
+                _mm256_loadu_si256(sp),
+                _mm256_loadu_si256(sp.add(1)),
+                _mm256_loadu_si256(sp.add(2)),
+                _mm256_loadu_si256(sp.add(3)),
+            ];
+            _mm256_storeu_si256(dp, v[0]);
+            _mm256_storeu_si256(dp.add(1), v[1]);
+            _mm256_storeu_si256(dp.add(2), v[2]);
+            _mm256_storeu_si256(dp.add(3), v[3]);
+            v
+        };
+        a0 = _mm256_add_epi32(a0, avx2_pairs(v[0]));
+        a1 = _mm256_add_epi32(a1, avx2_pairs(v[1]));
+        a2 = _mm256_add_epi32(a2, avx2_pairs(v[2]));
+        a3 = _mm256_add_epi32(a3, avx2_pairs(v[3]));
+    }
+    let srest = schunks.remainder().chunks_exact(32);
+    let drest = dchunks.into_remainder().chunks_exact_mut(32);
+    for (s, d) in srest.zip(drest) {
+        // SAFETY: `s` and `d` are both exactly 32 bytes long, the size of
+        // the unaligned load and store.
+        let v = unsafe {
+            let v = _mm256_loadu_si256(s.as_ptr().cast::<__m256i>());
+            _mm256_storeu_si256(d.as_mut_ptr().cast::<__m256i>(), v);
+            v
+        };
+        a1 = _mm256_add_epi32(a1, avx2_pairs(v));
+    }
+    _mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3))
+}
+
+/// [`copy_and_sum_avx2`] as an out-of-line call.
+#[target_feature(enable = "avx2")]
+fn copy_and_sum_avx2_call(dst: &mut [u8], src: &[u8]) -> u32 {
+    copy_and_sum_avx2(dst, src)
+}
+
+/// [`copy_and_sum_avx2`] when this CPU has AVX2, else `None` (the caller
+/// copies and then sums).
+#[inline]
+pub(super) fn copy_and_sum_best(dst: &mut [u8], src: &[u8]) -> Option<u32> {
+    // SAFETY: called only after `avx2_available()` confirmed AVX2 support.
+    avx2_available().then(|| unsafe { copy_and_sum_avx2_call(dst, src) })
 }
 
 /// Biased pair sums of one vector: `x + y - 65536` for each pair of words.

@@ -4,9 +4,10 @@
 //! (so every alignment is reached); `fold(sum) == fold(reference_sum)` for the
 //! dispatching [`sum`] and for each kernel this machine can run, and
 //! [`crate::checksum::checksum`] / [`verify`] (their own dispatch) agree
-//! with the reference.
+//! with the reference. [`copy_and_sum`] copies the bytes exactly (to a
+//! destination at another alignment) and its sum folds to the same value.
 
-use crate::checksum::{Kernel, fold, reference_sum, sum, sum_with, verify};
+use crate::checksum::{Kernel, copy_and_sum, fold, reference_sum, sum, sum_with, verify};
 
 /// Runs the kernels over `data` and checks the invariant above.
 pub fn checksum(data: &[u8]) {
@@ -28,5 +29,13 @@ pub fn checksum(data: &[u8]) {
         if let Some(got) = sum_with(k, bytes, initial) {
             assert_eq!(fold(got), want, "{k:?}");
         }
+    }
+    // The destination starts `skip + 1` bytes into its buffer: another
+    // alignment than the source's.
+    let at = skip + 1;
+    let mut out = [0u8; 1 << 16];
+    if let Some(dst) = out.get_mut(at..at + bytes.len()) {
+        assert_eq!(fold(copy_and_sum(dst, bytes, initial)), want);
+        assert_eq!(dst, bytes);
     }
 }
