@@ -15,7 +15,7 @@ use crate::rack::{self, Rack, TlpAck, TlpEpisode};
 use crate::recv_buffer::RecvBuffer;
 use crate::rtt::RttEstimator;
 use crate::sack::{Delivered, Scoreboard, SentSegment};
-use crate::send_buffer::{SUM_CHUNK, SendBuffer};
+use crate::send_buffer::SendBuffer;
 use crate::seq::SeqNum;
 use crate::syn_cookies::CookieOptions;
 use crate::timer::{Timer, Timers};
@@ -1754,24 +1754,16 @@ impl Connection {
         let seg_len = hl + plen;
         let pseudo = self.headers.pseudo(seg_len);
         let sum = match payload {
-            Some((off, len)) if len > SUM_CHUNK => {
-                // Copy and checksum in one pass over a large payload.
+            Some((off, len)) => {
+                // The payload is summed while it is copied (read once); the
+                // header (a multiple of 4 bytes) chains to it unswapped.
                 let header = checksum::sum(&buf[iph..iph + hl], pseudo);
                 let out = &mut buf[iph + hl..iph + hl + len];
                 let (n, sum) = self.send_buf.read_at_summed(off, out, header);
                 debug_assert_eq!(n, len);
                 sum
             }
-            _ => {
-                // A small one stays in L1 from the copy to the checksum.
-                if let Some((off, len)) = payload {
-                    let n = self
-                        .send_buf
-                        .read_at(off, &mut buf[iph + hl..iph + hl + len]);
-                    debug_assert_eq!(n, len);
-                }
-                checksum::sum(&buf[iph..iph + seg_len], pseudo)
-            }
+            None => checksum::sum(&buf[iph..iph + seg_len], pseudo),
         };
         let c = !checksum::fold(sum);
         buf[iph + 16..iph + 18].copy_from_slice(&c.to_be_bytes());

@@ -7,7 +7,7 @@
 
 use pktkit_wire::checksum;
 
-use crate::send_buffer::{SUM_CHUNK, wrap};
+use crate::send_buffer::{copy_and_sum_after, wrap};
 
 /// Most out-of-order ranges kept; a segment that would need another one is dropped
 /// (the sender retransmits it), so memory stays bounded whatever the peer sends.
@@ -167,25 +167,21 @@ impl RecvBuffer {
 
     /// Copies in-order data to RCV.NXT without making it readable yet, and
     /// returns its one's-complement sum added to `initial` (as
-    /// `checksum::sum(data, initial)`): each chunk is summed while in L1, so
-    /// a segment is read from memory once, for its checksum and its copy.
-    /// [`RecvBuffer::commit`] then makes it readable; until then it lies in
-    /// the window where nothing reads it. Needs no out-of-order data held and
-    /// `data` within the window.
+    /// `checksum::sum(data, initial)`): the bytes are summed while they are
+    /// copied ([`checksum::copy_and_sum`]), so a segment is read once, for
+    /// its checksum and its copy. [`RecvBuffer::commit`] then makes it
+    /// readable; until then it lies in the window where nothing reads it.
+    /// Needs no out-of-order data held and `data` within the window.
     pub(crate) fn stage_summed(&mut self, data: &[u8], initial: u32) -> u32 {
         debug_assert!(self.nranges == 0, "staging with out-of-order data held");
         debug_assert!(data.len() <= self.window());
+        let len = data.len().min(self.window());
         let cap = self.buf.len();
-        let mut at = wrap(self.head + self.readable, cap);
-        let mut acc = initial;
-        for chunk in data.chunks(SUM_CHUNK) {
-            let first = chunk.len().min(cap - at);
-            self.buf[at..at + first].copy_from_slice(&chunk[..first]);
-            self.buf[..chunk.len() - first].copy_from_slice(&chunk[first..]);
-            at = wrap(at + chunk.len(), cap);
-            acc = checksum::sum(chunk, acc);
-        }
-        acc
+        let at = wrap(self.head + self.readable, cap);
+        let first = len.min(cap - at);
+        let (head, tail) = data[..len].split_at(first);
+        let acc = checksum::copy_and_sum(&mut self.buf[at..at + first], head, initial);
+        copy_and_sum_after(acc, first, &mut self.buf[..len - first], tail)
     }
 
     /// Makes `n` staged bytes readable.
@@ -287,16 +283,17 @@ mod tests {
 
     #[test]
     fn stage_summed_then_commit_is_append() {
-        let cap = 2 * SUM_CHUNK + 3;
+        const K: usize = 4096;
+        let cap = 2 * K + 3;
         let (mut a, mut b) = (RecvBuffer::new(cap), RecvBuffer::new(cap));
         let data: Vec<u8> = (0..cap as u32).map(|i| (i * 7 + 1) as u8).collect();
         let mut sink = vec![0u8; cap];
         // Move the head to an odd place so the next data wraps.
         for r in [&mut a, &mut b] {
-            r.append(&data[..SUM_CHUNK + 1]);
+            r.append(&data[..K + 1]);
             r.read(&mut sink);
         }
-        for len in [cap, 1, 2 * SUM_CHUNK - 1] {
+        for len in [cap, 1, 2 * K - 1, 1460, 1461, K + 2] {
             let part = &data[..len];
             let sum = a.stage_summed(part, 7);
             assert_eq!(a.readable(), 0, "staged data is not readable");

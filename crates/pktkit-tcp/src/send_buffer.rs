@@ -7,9 +7,23 @@
 
 use pktkit_wire::checksum;
 
-/// Bytes copied and checksummed in one go by the `*_summed` copies (of the
-/// send and receive buffers): even, and well within L1.
-pub(crate) const SUM_CHUNK: usize = 4096;
+/// [`checksum::copy_and_sum`] of a piece that follows `before` bytes already
+/// summed into `acc`: after an odd number of bytes the piece's 16-bit words
+/// straddle the byte boundary, so its own sum is byte-swapped before it is
+/// added (RFC 1071 section 2(B): swapping the bytes of a sum multiplies it by
+/// 256 modulo `0xffff`, as shifting the data by one byte does).
+#[inline]
+pub(crate) fn copy_and_sum_after(acc: u32, before: usize, dst: &mut [u8], src: &[u8]) -> u32 {
+    if dst.is_empty() {
+        acc
+    } else if before & 1 == 0 {
+        checksum::copy_and_sum(dst, src, acc)
+    } else {
+        let piece = checksum::fold(checksum::copy_and_sum(dst, src, 0));
+        // `acc` is at most `0x1_fffe` (a `copy_and_sum` result): no overflow.
+        acc + u32::from(piece.swap_bytes())
+    }
+}
 
 /// A fixed-capacity ring of bytes. Allocated once, never grows.
 pub(crate) struct SendBuffer {
@@ -75,27 +89,24 @@ impl SendBuffer {
 
     /// [`SendBuffer::read_at`] that also returns the one's-complement sum of
     /// what it copied added to `initial` (as `checksum::sum(out, initial)`):
-    /// each chunk is summed right after it is copied, while it is in L1, so a
-    /// large segment is not read back from memory a second time.
+    /// the bytes are summed while they are copied
+    /// ([`checksum::copy_and_sum`]), so a segment's payload is read once.
     pub(crate) fn read_at_summed(
         &self,
         offset: usize,
         out: &mut [u8],
         initial: u32,
     ) -> (usize, u32) {
-        let mut acc = initial;
-        let mut done = 0;
-        // Even-sized chunks: each starts at an even offset of `out`, so their
-        // sums add up without byte swapping.
-        for chunk in out.chunks_mut(SUM_CHUNK) {
-            let n = self.read_at(offset + done, chunk);
-            acc = checksum::sum(&chunk[..n], acc);
-            done += n;
-            if n < chunk.len() {
-                break;
-            }
+        if offset >= self.len {
+            return (0, initial);
         }
-        (done, acc)
+        let n = out.len().min(self.len - offset);
+        let cap = self.buf.len();
+        let start = wrap(self.head + offset, cap);
+        let first = n.min(cap - start);
+        let (a, b) = out[..n].split_at_mut(first);
+        let acc = checksum::copy_and_sum(a, &self.buf[start..start + first], initial);
+        (n, copy_and_sum_after(acc, first, b, &self.buf[..n - first]))
     }
 
     /// Drops `n` bytes (or all there are) from the head.
@@ -123,17 +134,22 @@ mod tests {
 
     #[test]
     fn read_at_summed_copies_and_sums_across_the_wrap() {
-        let cap = 3 * SUM_CHUNK + 7;
+        const K: usize = 4096;
+        let cap = 3 * K + 7;
         let mut b = SendBuffer::new(cap);
         let data: Vec<u8> = (0..cap as u32).map(|i| (i * 13 + 5) as u8).collect();
-        b.write(&data[..2 * SUM_CHUNK + 1]);
-        b.consume(2 * SUM_CHUNK + 1);
+        b.write(&data[..2 * K + 1]);
+        b.consume(2 * K + 1);
         assert_eq!(b.write(&data), cap); // now wraps at an odd offset
         for (off, len) in [
             (0, cap),
-            (1, 2 * SUM_CHUNK + 3),
-            (SUM_CHUNK + 5, 9),
+            (1, 2 * K + 3),
+            (K + 5, 9),
+            (K, 2 * K + 6),
+            (K - 1, 1460),
+            (K + 1, 1460),
             (cap - 3, 10),
+            (cap, 5),
         ] {
             let mut out = vec![0u8; len];
             let mut plain = vec![0u8; len];

@@ -23,7 +23,6 @@ use pktkit_wire::checksum;
 use pktkit_wire::tcp::{HEADER_LEN, TcpFlags, TcpRepr};
 
 use super::{Connection, Transmit};
-use crate::send_buffer::SUM_CHUNK;
 use crate::seq::SeqNum;
 use crate::timer::Timer;
 use crate::{State, ip};
@@ -117,14 +116,7 @@ impl Connection {
             return false; // the general path cuts it at the window
         }
         let pseudo = self.headers.pseudo(segment.len());
-        if self.cfg.verify_checksums && segment.len() <= SUM_CHUNK {
-            // Small enough to stay in L1 between the checksum and the copy.
-            if checksum::fold(checksum::sum(segment, pseudo)) != 0xffff {
-                self.stats.dropped_checksum += 1;
-                return true;
-            }
-            self.recv_buf.append(payload);
-        } else if self.cfg.verify_checksums {
+        if self.cfg.verify_checksums {
             // Checksum and copy in one pass; the copy becomes readable only
             // if the checksum is right.
             let header_sum = checksum::sum(h, pseudo);
@@ -416,7 +408,8 @@ pub(super) mod tests {
 
     #[test]
     fn fast_paths_with_segments_larger_than_a_checksum_chunk() {
-        // Payloads above `SUM_CHUNK` are checksummed while they are copied.
+        // Large payloads: the fused copy and checksum over many vectors and
+        // the drain of its lanes.
         assert_same(Config {
             mss: 9000,
             ..Config::default()
