@@ -73,7 +73,9 @@ impl SendBuffer {
     }
 
     /// Copies `out.len()` bytes starting `offset` bytes after the head into
-    /// `out`; returns how many were available (≤ `out.len()`).
+    /// `out`; returns how many were available (≤ `out.len()`). The plain copy
+    /// that tests hold [`SendBuffer::read_at_summed`] to (segments use that).
+    #[cfg(test)]
     pub(crate) fn read_at(&self, offset: usize, out: &mut [u8]) -> usize {
         if offset >= self.len {
             return 0;
