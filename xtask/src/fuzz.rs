@@ -135,10 +135,11 @@ pub(crate) fn targets(manifest: &str) -> Result<Vec<String>> {
         .collect()
 }
 
-/// libFuzzer's `stat::number_of_executed_runs:` (or `Done N runs`) line.
+/// libFuzzer's `stat::number_of_executed_units:` line (`-print_final_stats`,
+/// also printed after a crash) or its `Done N runs` line.
 fn executed_runs(log: &str) -> Option<u64> {
     log.lines().rev().find_map(|line| {
-        if let Some(n) = line.strip_prefix("stat::number_of_executed_runs:") {
+        if let Some(n) = line.strip_prefix("stat::number_of_executed_units:") {
             return n.trim().parse().ok();
         }
         let rest = line.strip_prefix("Done ")?;
@@ -178,8 +179,11 @@ mod tests {
     fn reads_libfuzzer_run_counts() {
         let log = "#2\tINITED cov: 10\nDone 123456 runs in 5 second(s)\n";
         assert_eq!(executed_runs(log), Some(123_456));
-        let stats = "Done 9 runs in 1 second(s)\nstat::number_of_executed_runs: 777\nstat::peak_rss_mb: 40\n";
+        let stats = "Done 9 runs in 1 second(s)\nstat::number_of_executed_units: 777\nstat::peak_rss_mb: 40\n";
         assert_eq!(executed_runs(stats), Some(777));
+        // A crash: libFuzzer prints its final stats but no `Done` line.
+        let crash = "==1== ERROR: libFuzzer: deadly signal\nstat::number_of_executed_units: 4242\nstat::average_exec_per_sec:     1000\n";
+        assert_eq!(executed_runs(crash), Some(4242));
         assert_eq!(executed_runs("==1==ERROR: AddressSanitizer"), None);
     }
 }
