@@ -229,19 +229,33 @@ fn avx2_copy_block(dst: &mut [u8], src: &[u8]) -> __m256i {
         a2 = _mm256_add_epi32(a2, avx2_pairs(v[2]));
         a3 = _mm256_add_epi32(a3, avx2_pairs(v[3]));
     }
-    let srest = schunks.remainder().chunks_exact(32);
-    let drest = dchunks.into_remainder().chunks_exact_mut(32);
-    for (s, d) in srest.zip(drest) {
-        // SAFETY: `s` and `d` are both exactly 32 bytes long, the size of
-        // the unaligned load and store.
-        let v = unsafe {
-            let v = _mm256_loadu_si256(s.as_ptr().cast::<__m256i>());
-            _mm256_storeu_si256(d.as_mut_ptr().cast::<__m256i>(), v);
-            v
-        };
-        a1 = _mm256_add_epi32(a1, avx2_pairs(v));
+    // The 0..=3 vectors left, unrolled: LLVM turns a loop here into a
+    // `memcpy` call (spilling the accumulators around it) plus a second pass
+    // for the sum.
+    let (srest, drest) = (schunks.remainder(), dchunks.into_remainder());
+    for (i, acc) in [&mut a1, &mut a2, &mut a3].into_iter().enumerate() {
+        let at = 32 * i;
+        if let (Some(s), Some(d)) = (
+            srest.get(at..).and_then(|r| r.first_chunk::<32>()),
+            drest.get_mut(at..).and_then(|r| r.first_chunk_mut::<32>()),
+        ) {
+            *acc = _mm256_add_epi32(*acc, avx2_pairs(avx2_copy_vector(d, s)));
+        }
     }
     _mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3))
+}
+
+/// Copies one 32-byte vector and returns it.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn avx2_copy_vector(dst: &mut [u8; 32], src: &[u8; 32]) -> __m256i {
+    // SAFETY: `src` and `dst` are both 32-byte arrays, the size of the
+    // unaligned load and store.
+    unsafe {
+        let v = _mm256_loadu_si256(src.as_ptr().cast::<__m256i>());
+        _mm256_storeu_si256(dst.as_mut_ptr().cast::<__m256i>(), v);
+        v
+    }
 }
 
 /// [`copy_and_sum_avx2`] as an out-of-line call.
