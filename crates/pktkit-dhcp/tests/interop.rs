@@ -338,20 +338,34 @@ fn dhclient_leases_renews_and_releases() {
         l.starts_with("RENEW ")
     });
     assert!(renew.starts_with(&format!("RENEW {addr} ")), "{renew}");
-    // Release: `dhclient -r` stops the running one and sends DHCPRELEASE.
+    // Release: `dhclient -r` stops the running one and sends DHCPRELEASE
+    // (unicast, from the leased address). Seen once on a loaded machine: no
+    // RELEASE arrived (the dying client and the releasing one race on the
+    // interface), so a second `dhclient -r` is allowed before failing; a
+    // server that does not take a valid RELEASE fails both.
     let args = common(&["-r", "-v"]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = lab.ns.run(&args);
-    assert!(out.is_ok(), "{out:?}\n{}", child.log());
-    let end = Instant::now() + Duration::from_secs(10);
-    while server.stats().releases == 0 {
-        assert!(
-            Instant::now() < end,
-            "no RELEASE reached the server:\n{}",
-            child.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
+    let mut outs = Vec::new();
+    for attempt in 0..2 {
+        let out = lab.ns.run(&args);
+        assert!(out.is_ok(), "{out:?}\n{}", child.log());
+        outs.push(out);
+        let end = Instant::now() + Duration::from_secs(10);
+        while server.stats().releases == 0 && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if server.stats().releases > 0 {
+            break;
+        }
+        eprintln!("dhclient -r attempt {attempt}: no RELEASE yet: {:?}", server.stats());
     }
+    assert!(
+        server.stats().releases > 0,
+        "no RELEASE reached the server: {:?}\ndhclient -r: {outs:?}\nscript log:\n{}\nclient:\n{}",
+        server.stats(),
+        fs::read_to_string(&log).unwrap_or_default(),
+        child.log()
+    );
     drop(child);
 }
 

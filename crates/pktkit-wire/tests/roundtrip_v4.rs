@@ -86,6 +86,8 @@ proptest! {
         (dscp, ecn, ident, df, mf, off) in (0u8..64, 0u8..4, any::<u16>(), any::<bool>(), any::<bool>(), (0u16..8192).prop_map(|o| o * 8)),
         options in (0usize..=10).prop_flat_map(|w| prop::collection::vec(any::<u8>(), w * 4)),
     ) {
+        // The total length field is 16 bits: header + options + payload fit it.
+        let payload_len = payload_len.min(65535 - 20 - options.len());
         let r = Ipv4Repr {
             src, dst, protocol: IpProtocol(proto), payload_len, ttl, dscp, ecn, ident,
             dont_frag: df, more_frags: mf, frag_offset: off, options: &options,
