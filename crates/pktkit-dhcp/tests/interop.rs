@@ -357,7 +357,10 @@ fn dhclient_leases_renews_and_releases() {
         if server.stats().releases > 0 {
             break;
         }
-        eprintln!("dhclient -r attempt {attempt}: no RELEASE yet: {:?}", server.stats());
+        eprintln!(
+            "dhclient -r attempt {attempt}: no RELEASE yet: {:?}",
+            server.stats()
+        );
     }
     assert!(
         server.stats().releases > 0,
