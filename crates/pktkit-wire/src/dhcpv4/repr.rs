@@ -144,6 +144,7 @@ pub(super) fn is_typed(code: u8) -> bool {
 impl<'a> DhcpRepr<'a> {
     /// A message with every field zero or absent except those given:
     /// op follows from `message_type`, htype/hlen are Ethernet, chaddr is `mac`.
+    #[inline]
     pub fn new_request(message_type: MessageType, xid: u32, mac: [u8; 6]) -> Self {
         let mut chaddr = [0u8; 16];
         chaddr[..6].copy_from_slice(&mac);

@@ -100,28 +100,8 @@ impl<'a> DhcpRepr<'a> {
             chaddr: array(h, field::CHADDR.start),
             sname: until_nul(&h[field::SNAME]),
             file: until_nul(&h[field::FILE]),
-            subnet_mask: None,
-            router: None,
-            dns_servers: None,
-            hostname: None,
-            domain_name: None,
-            interface_mtu: None,
-            broadcast_address: None,
-            requested_ip: None,
-            lease_time: None,
-            server_id: None,
-            parameter_request_list: None,
-            message: None,
-            max_message_size: None,
-            renewal_time: None,
-            rebinding_time: None,
-            client_id: None,
-            tftp_server_name: None,
-            bootfile_name: None,
-            relay_agent_info: None,
-            domain_search: None,
-            classless_routes: None,
-            other: OtherOptions::none(),
+            // Every option absent (`new_request`'s header fields are all set above).
+            ..DhcpRepr::new_request(MessageType::Unknown(0), 0, [0; 6])
         });
         if let Ok(r) = &mut out
             && r.read_options(bytes, options).is_none()
