@@ -5,6 +5,7 @@
 //! asking a `Clock`, never `Instant::now()` directly, so a test drives time
 //! forward by hand instead of sleeping. Not for wall-clock dates.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 /// clock.advance(Duration::from_secs(300));
 /// assert_eq!(clock.now() - t0, Duration::from_secs(300));
 /// ```
-pub trait Clock: Send + Sync + fmt::Debug {
+pub trait Clock: Any + Send + Sync + fmt::Debug {
     /// The current time. Never goes backwards.
     fn now(&self) -> Instant;
 
@@ -114,6 +115,89 @@ impl Clock for CoarseClock {
     }
 }
 
+/// A hub's clock, read once per frame, and the time the hub was made.
+///
+/// The default [`CoarseClock`] is read inline (one load of the shared
+/// millisecond counter: no virtual call, no division); any other clock
+/// through its trait object.
+pub(crate) struct HubClock {
+    source: Source,
+    /// The clock's [`Clock::nanos`] when the hub was made.
+    origin_ns: u64,
+    /// For a coarse clock, its millisecond count then.
+    origin_ms: u64,
+}
+
+enum Source {
+    Coarse(&'static Ticker),
+    Other(Arc<dyn Clock>),
+}
+
+/// Time since a hub was made, in the two units the data path wants.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Elapsed {
+    pub(crate) ms: u64,
+    pub(crate) ns: u64,
+}
+
+impl HubClock {
+    /// Wraps `clock`, taking now as the origin.
+    pub(crate) fn new(clock: Arc<dyn Clock>) -> Self {
+        let coarse = (clock.as_ref() as &dyn Any).is::<CoarseClock>();
+        let source = match coarse {
+            true => Source::Coarse(ticker()),
+            false => Source::Other(clock),
+        };
+        let mut c = HubClock {
+            source,
+            origin_ns: 0,
+            origin_ms: 0,
+        };
+        match &c.source {
+            Source::Coarse(t) => c.origin_ms = t.millis.load(Ordering::Relaxed),
+            Source::Other(clock) => c.origin_ns = clock.nanos(),
+        }
+        c
+    }
+
+    /// Time since the origin (0 if the clock reads earlier).
+    #[inline]
+    pub(crate) fn elapsed(&self) -> Elapsed {
+        match &self.source {
+            Source::Coarse(t) => {
+                let ms = t
+                    .millis
+                    .load(Ordering::Relaxed)
+                    .saturating_sub(self.origin_ms);
+                Elapsed {
+                    ms,
+                    // Wraps only after 584 years of uptime.
+                    ns: ms.wrapping_mul(1_000_000),
+                }
+            }
+            Source::Other(clock) => self.elapsed_other(clock),
+        }
+    }
+
+    #[inline(never)]
+    fn elapsed_other(&self, clock: &Arc<dyn Clock>) -> Elapsed {
+        let ns = clock.nanos().saturating_sub(self.origin_ns);
+        Elapsed {
+            ms: ns / 1_000_000,
+            ns,
+        }
+    }
+}
+
+impl fmt::Debug for HubClock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.source {
+            Source::Coarse(_) => f.write_str("HubClock(CoarseClock)"),
+            Source::Other(c) => write!(f, "HubClock({c:?})"),
+        }
+    }
+}
+
 /// A clock that moves only when told to: tests advance it instead of sleeping.
 ///
 /// Clones share the same time.
@@ -190,6 +274,31 @@ mod tests {
         assert_eq!(
             SystemClock.nanos().saturating_sub(nanos_of(Instant::now())),
             0
+        );
+    }
+
+    #[test]
+    fn hub_clock_reads_the_clock_it_wraps() {
+        // Any clock but the coarse one goes through its trait object.
+        let manual = ManualClock::new();
+        let hub = HubClock::new(Arc::new(manual.clone()));
+        assert_eq!(hub.elapsed().ns, 0);
+        manual.advance(Duration::from_micros(2_500_300));
+        let e = hub.elapsed();
+        assert_eq!((e.ms, e.ns), (2_500, 2_500_300_000));
+        // The coarse clock is read inline: it agrees with `CoarseClock::nanos`
+        // to within the tick it may advance between the two reads.
+        let coarse = HubClock::new(Arc::new(CoarseClock));
+        let before = CoarseClock.nanos();
+        std::thread::sleep(Duration::from_millis(20));
+        let e = coarse.elapsed();
+        let after = CoarseClock.nanos();
+        assert_eq!(e.ns, e.ms * 1_000_000);
+        assert!(e.ms >= 10, "coarse hub clock did not advance: {e:?}");
+        assert!(
+            e.ns <= after - before + 2_000_000,
+            "{e:?} vs {}",
+            after - before
         );
     }
 

@@ -50,16 +50,32 @@ thread_local! {
 /// Claimed on first use, released when the thread exits. Other per-thread
 /// state of the crate (the hub's flow memos) is indexed by it too.
 #[inline]
-pub(crate) fn thread_shard() -> Option<usize> {
+pub(crate) fn thread_shard() -> Option<ShardId> {
+    // The owned case first: one compare on the data path.
     match SHARD.with(Cell::get) {
+        i if usize::from(i) < SHARDS => Some(ShardId(i)),
         UNCLAIMED => claim_shard(),
-        NO_SHARD => None,
-        i => Some(i as usize),
+        _ => None,
+    }
+}
+
+/// A shard's index, below [`SHARDS`] by construction, so that arrays of
+/// `SHARDS` entries are indexed with no bounds check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ShardId(u8);
+
+const _: () = assert!(SHARDS.is_power_of_two() && SHARDS <= 64);
+
+impl ShardId {
+    /// The index (`< SHARDS`).
+    #[inline(always)]
+    pub(crate) fn get(self) -> usize {
+        usize::from(self.0) & (SHARDS - 1)
     }
 }
 
 #[cold]
-fn claim_shard() -> Option<usize> {
+fn claim_shard() -> Option<ShardId> {
     let mut cur = CLAIMED.load(Relaxed);
     let got = loop {
         let free = !cur & ((1 << SHARDS) - 1);
@@ -84,7 +100,7 @@ fn claim_shard() -> Option<usize> {
         return None;
     }
     SHARD.with(|s| s.set(i as u8));
-    Some(i)
+    Some(ShardId(i as u8))
 }
 
 /// One thread's share of a device's counters (one cache line).
@@ -145,7 +161,7 @@ impl DeviceCounters {
 
     #[inline(always)]
     fn add(&self, f: impl Fn(&Shard) -> &AtomicU64, n: u64) {
-        match thread_shard().and_then(|i| self.shards.get(i)) {
+        match thread_shard().map(|i| &self.shards[i.get()]) {
             Some(s) => bump(f(s), n),
             None => {
                 f(&self.shared).fetch_add(n, Relaxed);
@@ -162,11 +178,11 @@ impl DeviceCounters {
     #[inline(always)]
     fn add2_on(
         &self,
-        shard: Option<usize>,
+        shard: Option<ShardId>,
         f: impl Fn(&Shard) -> (&AtomicU64, &AtomicU64),
         n: u64,
     ) {
-        match shard.and_then(|i| self.shards.get(i)) {
+        match shard.map(|i| &self.shards[i.get()]) {
             Some(s) => {
                 let (packets, bytes) = f(s);
                 bump(packets, 1);
@@ -189,14 +205,14 @@ impl DeviceCounters {
     /// [`Self::record_rx`] where the caller holds this thread's
     /// [`thread_shard`] already.
     #[inline]
-    pub(crate) fn record_rx_on(&self, shard: Option<usize>, len: usize) {
+    pub(crate) fn record_rx_on(&self, shard: Option<ShardId>, len: usize) {
         self.add2_on(shard, |s| (&s.rx_packets, &s.rx_bytes), len as u64);
     }
 
     /// [`Self::record_tx`] where the caller holds this thread's
     /// [`thread_shard`] already.
     #[inline]
-    pub(crate) fn record_tx_on(&self, shard: Option<usize>, len: usize) {
+    pub(crate) fn record_tx_on(&self, shard: Option<ShardId>, len: usize) {
         self.add2_on(shard, |s| (&s.tx_packets, &s.tx_bytes), len as u64);
     }
 

@@ -32,7 +32,8 @@ use smallvec::SmallVec;
 
 use self::mac_table::{Learned, MacTable, key_of, key_of_raw};
 use self::vlan::Egress;
-use crate::counters::{SHARDS, thread_shard};
+use crate::clock::HubClock;
+use crate::counters::{SHARDS, ShardId, thread_shard};
 use crate::rate::TokenBucket;
 use crate::{
     Attachment, Clock, CoarseClock, CounterSnapshot, DeviceCounters, DropCounters, DropReason,
@@ -132,7 +133,7 @@ struct Port {
     /// Insertion order of this port's MACs, when the port is limited.
     fifo: Option<ArrayQueue<u64>>,
     /// One memo per counter shard (see [`Flow`]).
-    flows: Box<[CachePadded<Flow>]>,
+    flows: [CachePadded<Flow>; SHARDS],
 }
 
 /// The last known-unicast decision a thread made for frames arriving on one
@@ -158,15 +159,53 @@ struct Flow {
 
 #[derive(Default)]
 struct PortSet {
-    slots: Vec<Option<Arc<Port>>>,
+    slots: Vec<Option<Slot>>,
     list: Vec<Arc<Port>>,
+}
+
+/// An attached port and its device, which the data path thus reaches with
+/// one dependent load less than through the port.
+#[derive(Clone)]
+struct Slot {
+    port: Arc<Port>,
+    device: Arc<dyn L2Device>,
+}
+
+/// Where a frame leaves: a port and its device.
+#[derive(Clone, Copy)]
+struct Out<'a> {
+    port: &'a Port,
+    device: &'a dyn L2Device,
+}
+
+impl<'a> Out<'a> {
+    #[inline(always)]
+    fn of(port: &'a Port) -> Self {
+        Out {
+            port,
+            device: &*port.device,
+        }
+    }
 }
 
 impl PortSet {
     #[inline]
     fn get(&self, id: u32) -> Option<&Arc<Port>> {
+        self.slot(id).map(|s| &s.port)
+    }
+
+    #[inline]
+    fn out(&self, id: u32) -> Option<Out<'_>> {
+        self.slot(id).map(|s| Out {
+            port: &s.port,
+            device: &*s.device,
+        })
+    }
+
+    #[inline(always)]
+    fn slot(&self, id: u32) -> Option<&Slot> {
         match self.slots.get((id & 0xffff) as usize) {
-            Some(Some(p)) if p.id.0 == id => Some(p),
+            Some(Some(s)) if s.port.id.0 == id => Some(s),
             _ => None,
         }
     }
@@ -187,8 +226,7 @@ struct Admin {
 struct Inner {
     ports: ArcSwap<PortSet>,
     table: MacTable,
-    clock: Arc<dyn Clock>,
-    origin_ns: u64,
+    clock: HubClock,
     aging_ms: u64,
     drops: DropCounters,
     stats: HubStats,
@@ -236,13 +274,11 @@ impl L2Hub {
 
     /// A hub with the given settings.
     pub fn with_config(config: L2HubConfig) -> Self {
-        let origin_ns = config.clock.nanos();
         L2Hub {
             inner: Arc::new(Inner {
                 ports: ArcSwap::from_pointee(PortSet::default()),
                 table: MacTable::new(config.max_macs, REFRESH_MS),
-                clock: config.clock,
-                origin_ns,
+                clock: HubClock::new(config.clock),
                 aging_ms: config.aging.as_millis().min(u64::MAX as u128) as u64,
                 drops: DropCounters::new(),
                 stats: HubStats::default(),
@@ -294,7 +330,7 @@ impl L2Hub {
             counters: DeviceCounters::new(),
             rate: config.rate_limit.map(TokenBucket::new),
             fifo: config.max_macs.map(|n| ArrayQueue::new(n.max(1))),
-            flows: (0..SHARDS).map(|_| CachePadded::default()).collect(),
+            flows: Default::default(),
         });
         let mut next = PortSet {
             slots: cur.slots.clone(),
@@ -303,7 +339,10 @@ impl L2Hub {
         if next.slots.len() <= slot {
             next.slots.resize(slot + 1, None);
         }
-        next.slots[slot] = Some(port.clone());
+        next.slots[slot] = Some(Slot {
+            port: port.clone(),
+            device: device.clone(),
+        });
         next.list.push(port.clone());
         self.inner.ports.store(Arc::new(next));
         drop(admin);
@@ -566,7 +605,7 @@ impl Inner {
     /// Time since the hub was made.
     #[inline]
     fn now(&self) -> Duration {
-        Duration::from_nanos(self.clock.nanos().saturating_sub(self.origin_ns))
+        Duration::from_nanos(self.clock.elapsed().ns)
     }
 
     fn detach(&self, id: PortId) -> bool {
@@ -602,14 +641,12 @@ impl Inner {
         // This thread's counter shard, asked once for every update below.
         let shard = thread_shard();
         ingress.counters.record_rx_on(shard, len);
-        // The calls first, so that little is live across them.
-        let ports = self.ports.load();
-        let now_ns = self.clock.nanos().saturating_sub(self.origin_ns);
+        let now = self.clock.elapsed();
         let Some(h) = Header::read(b) else {
             return self.drop_rx(ingress, DropReason::Malformed);
         };
         if let Some(rate) = &ingress.rate
-            && !rate.admit(now_ns, len)
+            && !rate.admit(now.ns, len)
         {
             return self.drop_rx(ingress, DropReason::RateLimited);
         }
@@ -619,7 +656,7 @@ impl Inner {
         if h.src & GROUP_BIT != 0 {
             return self.drop_rx(ingress, DropReason::BadSource);
         }
-        let now_ms = now_ns / 1_000_000;
+        let now_ms = now.ms;
         let src = key_of_raw(vid, h.src);
         let dst = key_of_raw(vid, h.dst);
         let tagged = h.tag.is_some();
@@ -627,16 +664,24 @@ impl Inner {
         let generation = self.table.generation();
         let unicast = h.dst & GROUP_BIT == 0;
         let flow = match unicast {
-            true => shard.and_then(|i| ingress.flows.get(i)),
+            true => shard.map(|i| &ingress.flows[i.get()]),
             false => None,
         };
-        if let Some(flow) = flow
-            && flow.generation.load(Relaxed) == generation
-            && flow.src.load(Relaxed) == src
-            && flow.dst.load(Relaxed) == dst
-            && now_ms < flow.until_ms.load(Relaxed)
-            && let Some(out) = ports.get(flow.out.load(Relaxed))
-            && let Some(how) = out.vlan.egress(vid)
+        let memo = flow
+            .filter(|flow| {
+                flow.generation.load(Relaxed) == generation
+                    && flow.src.load(Relaxed) == src
+                    && flow.dst.load(Relaxed) == dst
+                    && now_ms < flow.until_ms.load(Relaxed)
+            })
+            .map(|flow| flow.out.load(Relaxed));
+        // Only now the port set: its load takes locked instructions, which
+        // hold back every later load, so everything that does not need it is
+        // read before.
+        let ports = self.ports.load();
+        if let Some(out) = memo
+            && let Some(out) = ports.out(out)
+            && let Some(how) = out.port.vlan.egress(vid)
         {
             return self.emit(out, frame, tagged, vid, how, shard);
         }
@@ -646,8 +691,8 @@ impl Inner {
             if pid == ingress.id.0 {
                 return self.drop_rx(ingress, DropReason::SamePort);
             }
-            if let Some(out) = ports.get(pid)
-                && let Some(how) = out.vlan.egress(vid)
+            if let Some(out) = ports.out(pid)
+                && let Some(how) = out.port.vlan.egress(vid)
             {
                 if let (Some(flow), Some(src_seen)) = (flow, src_seen) {
                     let until = src_seen
@@ -673,7 +718,7 @@ impl Inner {
         frame: &Frame,
         tagged: bool,
         vid: u16,
-        shard: Option<usize>,
+        shard: Option<ShardId>,
     ) {
         self.stats.flooded.fetch_add(1, Relaxed);
         for out in ports.list.iter() {
@@ -681,7 +726,7 @@ impl Inner {
                 continue;
             }
             if let Some(how) = out.vlan.egress(vid) {
-                self.emit(out, frame, tagged, vid, how, shard);
+                self.emit(Out::of(out), frame, tagged, vid, how, shard);
             }
         }
     }
@@ -721,12 +766,12 @@ impl Inner {
     #[inline(always)]
     fn emit(
         &self,
-        out: &Port,
+        out: Out<'_>,
         frame: &Frame,
         tagged: bool,
         vid: u16,
         how: Egress,
-        shard: Option<usize>,
+        shard: Option<ShardId>,
     ) {
         match (how, tagged) {
             (Egress::AsIs, _) | (Egress::Untagged, false) | (Egress::Tagged, true) => {
@@ -740,7 +785,7 @@ impl Inner {
     /// Sends `frame` with its outer tag popped (`push` = `None`) or a tag of
     /// VID `push` pushed.
     #[cold]
-    fn emit_rebuilt(&self, out: &Port, frame: &Frame, push: Option<u16>, shard: Option<usize>) {
+    fn emit_rebuilt(&self, out: Out<'_>, frame: &Frame, push: Option<u16>, shard: Option<ShardId>) {
         let b = frame.as_bytes();
         let mut v = Rebuilt::new();
         v.extend_from_slice(&b[..12]);
@@ -756,17 +801,17 @@ impl Inner {
             Ok(f) => self.send(out, f, shard),
             Err(_) => {
                 // Popping the only tag of a frame cut right after it: nothing left to send.
-                out.counters.record_tx_drop();
+                out.port.counters.record_tx_drop();
                 self.drops.record(DropReason::Malformed);
             }
         }
     }
 
     #[inline(always)]
-    fn send(&self, out: &Port, frame: &Frame, shard: Option<usize>) {
+    fn send(&self, out: Out<'_>, frame: &Frame, shard: Option<ShardId>) {
         match out.device.send(frame) {
-            Ok(()) => out.counters.record_tx_on(shard, frame.len()),
-            Err(e) => self.send_failed(out, e),
+            Ok(()) => out.port.counters.record_tx_on(shard, frame.len()),
+            Err(e) => self.send_failed(out.port, e),
         }
     }
 
