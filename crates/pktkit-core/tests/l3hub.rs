@@ -443,3 +443,66 @@ fn forwarding_from_a_thread_local_destructor() {
     .unwrap();
     assert_eq!(gb.lock().unwrap().len(), 2);
 }
+
+/// Each thread remembers the last route it looked up per ingress port: a
+/// route change, a detach or a packet of the other family with the same
+/// low address bits must still take the table's current answer.
+#[test]
+fn a_flow_follows_route_changes_and_families_stay_apart() {
+    let hub = L3Hub::new();
+    let (a, pa, ga) = net(&[pfx("10.0.0.1/8")]);
+    let (_b, pb, gb) = net(&[pfx("10.1.0.1/16")]);
+    let (_c, pc, gc) = net(&[]);
+    let _ha = hub.attach(pa).unwrap();
+    let hb = hub.attach(pb).unwrap();
+    let hc = hub.attach(pc).unwrap();
+    let count = |g: &Got| g.lock().unwrap().len();
+    let flow = v4([10, 0, 0, 5], [10, 1, 9, 9], 64);
+    // ::10.1.9.9: the IPv4 destination's bits, in the IPv6 family.
+    let twin = v6(
+        "2001:db8::5".parse().unwrap(),
+        "::a01:909".parse().unwrap(),
+        64,
+    );
+
+    for _ in 0..3 {
+        send(&a, &flow);
+    }
+    assert_eq!((count(&gb), count(&gc)), (3, 0), "the /16");
+
+    hub.add_route(pfx("10.1.9.0/24"), hc.id()).unwrap();
+    send(&a, &flow);
+    assert_eq!((count(&gb), count(&gc)), (3, 1), "a more specific route");
+
+    // No IPv6 route yet: the twin is dropped, not sent where the IPv4 flow goes.
+    send(&a, &twin);
+    assert_eq!((count(&gb), count(&gc)), (3, 1));
+    assert_eq!(hub.drops().get(DropReason::NoRoute), 1);
+    hub.add_route(pfx("::/96"), hb.id()).unwrap();
+    for _ in 0..2 {
+        send(&a, &twin);
+        send(&a, &flow);
+    }
+    assert_eq!(
+        (count(&gb), count(&gc)),
+        (5, 3),
+        "each family its own route"
+    );
+
+    assert!(hub.remove_route(pfx("10.1.9.0/24")));
+    send(&a, &flow);
+    assert_eq!((count(&gb), count(&gc)), (6, 3), "back to the /16");
+
+    assert!(hub.detach(hb.id()));
+    send(&a, &flow);
+    send(&a, &twin);
+    assert_eq!(
+        (count(&gb), count(&gc)),
+        (6, 3),
+        "nothing to a detached port"
+    );
+    // The IPv4 flow falls back to the /8 (back out of the port it came in
+    // by), the twin has no route left.
+    assert_eq!(count(&ga), 1);
+    assert_eq!(hub.drops().get(DropReason::NoRoute), 2);
+}

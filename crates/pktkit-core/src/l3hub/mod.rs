@@ -6,7 +6,10 @@
 //! counted. The routing table is compiled into an immutable multibit trie
 //! (`lpm`) and swapped with `arc-swap`: forwarding takes no lock. Each
 //! forwarding thread keeps a scratch buffer the routed copy is made in
-//! (`Local`), and no table: a detached port is released at once.
+//! (`Local`), and no table: a detached port is released at once. Each port
+//! remembers, per thread, the last destination looked up and its hop in the
+//! numbered table it came from (`RouteMemo`), so a flow's packets skip the
+//! trie while the table stands.
 //! Not here: ICMP errors, fragmentation, ARP (see the `L2Adapter`).
 
 mod lpm;
@@ -16,13 +19,16 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use arc_swap::ArcSwap;
+use crossbeam_utils::CachePadded;
 use pktkit_wire::{IpPrefix, Packet};
 use smallvec::SmallVec;
 
 use self::lpm::Lpm;
+use crate::counters::{SHARDS, ShardId, thread_shard};
 use crate::{
     Attachment, CounterSnapshot, DeviceCounters, DropCounters, DropReason, DropSnapshot,
     L3Connector, L3Device, PortId,
@@ -32,20 +38,127 @@ struct Port {
     id: PortId,
     device: Arc<dyn L3Device>,
     counters: DeviceCounters,
+    /// One memo per counter shard (see [`RouteMemo`]).
+    memos: [CachePadded<RouteMemo>; SHARDS],
+}
+
+/// The last route a thread looked up for packets arriving on one port: the
+/// destination `key` goes out of hop `hop` of table `table`.
+///
+/// Each [`thread_shard`] has its own, written and read only by the thread
+/// owning that shard (threads without one do not memoise), so relaxed loads
+/// and stores suffice. It holds only for the table it was made from (tables
+/// are numbered, never reused), and it names a hop of that table, not a port:
+/// it keeps nothing alive. It is read before the table is loaded (that load
+/// takes locked instructions, which hold back every later load), so the
+/// lookup leaves the path from the table to the device.
+#[derive(Default)]
+struct RouteMemo {
+    /// `Routes::number`, shifted left by one, with bit 0 set for IPv6.
+    table: AtomicU64,
+    /// The destination: an IPv4 address in `lo`, or an IPv6 one in both.
+    hi: AtomicU64,
+    lo: AtomicU64,
+    hop: AtomicU32,
+}
+
+/// A destination as a [`RouteMemo`] key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct DstKey {
+    v6: bool,
+    hi: u64,
+    lo: u64,
+}
+
+impl DstKey {
+    /// The destination of a (validated) packet.
+    #[inline(always)]
+    fn of(packet: &Packet) -> DstKey {
+        let b = packet.as_bytes();
+        let word = |at: usize| {
+            b.get(at..at + 8)
+                .and_then(|w| w.try_into().ok())
+                .map_or(0, u64::from_be_bytes)
+        };
+        match b.first().is_some_and(|v| v >> 4 == 6) {
+            true => DstKey {
+                v6: true,
+                hi: word(24),
+                lo: word(32),
+            },
+            false => DstKey {
+                v6: false,
+                hi: 0,
+                lo: b
+                    .get(16..20)
+                    .and_then(|w| w.try_into().ok())
+                    .map_or(0, u32::from_be_bytes)
+                    .into(),
+            },
+        }
+    }
+}
+
+/// A [`RouteMemo`]'s fields, read at once.
+#[derive(Clone, Copy)]
+struct MemoSeen {
+    table: u64,
+    hi: u64,
+    lo: u64,
+    hop: u32,
+}
+
+impl MemoSeen {
+    /// The memoised hop, if the memo is for `key` in table `number`.
+    #[inline(always)]
+    fn hop_for(self, number: u64, key: DstKey) -> Option<u32> {
+        (self.table == number << 1 | u64::from(key.v6) && self.lo == key.lo && self.hi == key.hi)
+            .then_some(self.hop)
+    }
+}
+
+impl RouteMemo {
+    #[inline(always)]
+    fn seen(&self) -> MemoSeen {
+        MemoSeen {
+            table: self.table.load(Relaxed),
+            hi: self.hi.load(Relaxed),
+            lo: self.lo.load(Relaxed),
+            hop: self.hop.load(Relaxed),
+        }
+    }
+
+    #[inline(always)]
+    fn write(&self, number: u64, key: DstKey, hop: u32) {
+        self.table.store(number << 1 | u64::from(key.v6), Relaxed);
+        self.hi.store(key.hi, Relaxed);
+        self.lo.store(key.lo, Relaxed);
+        self.hop.store(hop, Relaxed);
+    }
+}
+
+/// A hop: the port and its device, which the data path thus reaches with one
+/// dependent load less than through the port.
+struct Hop {
+    port: Arc<Port>,
+    device: Arc<dyn L3Device>,
 }
 
 /// One compiled routing table: tries for both families and the ports their hops name.
 #[derive(Default)]
 struct Routes {
+    /// Unique among this hub's tables (the memos' key); 0 is the empty
+    /// table every hub starts with, which has no hops to memoise.
+    number: u64,
     v4: Lpm,
     v6: Lpm,
     /// Hop `i` (≥ 1) is `hops[i - 1]`.
-    hops: Vec<Arc<Port>>,
+    hops: Vec<Hop>,
 }
 
 impl Routes {
     #[inline]
-    fn route(&self, dst: IpAddr) -> Option<&Arc<Port>> {
+    fn route(&self, dst: IpAddr) -> Option<&Hop> {
         let hop = match dst {
             IpAddr::V4(a) => self.v4.lookup_v4(u32::from(a)),
             IpAddr::V6(a) => self.v6.lookup_aligned(u128::from(a)),
@@ -53,24 +166,19 @@ impl Routes {
         self.hop(hop)
     }
 
-    /// The port for a validated packet's destination and its TTL / hop limit.
+    /// The hop number (0: none) for a destination key.
     #[inline]
-    fn route_packet(&self, b: &[u8]) -> Option<(&Port, u8)> {
-        let (hop, ttl) = if *b.first()? >> 4 == 4 {
-            let h = b.first_chunk::<20>()?;
-            let dst = u32::from_be_bytes([h[16], h[17], h[18], h[19]]);
-            (self.v4.lookup_v4(dst), h[8])
-        } else {
-            let h = b.first_chunk::<40>()?;
-            let mut dst = [0u8; 16];
-            dst.copy_from_slice(&h[24..40]);
-            (self.v6.lookup_aligned(u128::from_be_bytes(dst)), h[7])
-        };
-        Some((self.hop(hop)?, ttl))
+    fn lookup(&self, key: DstKey) -> u32 {
+        match key.v6 {
+            false => self.v4.lookup_v4(key.lo as u32),
+            true => self
+                .v6
+                .lookup_aligned(u128::from(key.hi) << 64 | u128::from(key.lo)),
+        }
     }
 
     #[inline]
-    fn hop(&self, hop: u32) -> Option<&Arc<Port>> {
+    fn hop(&self, hop: u32) -> Option<&Hop> {
         self.hops.get((hop as usize).checked_sub(1)?)
     }
 }
@@ -80,6 +188,8 @@ struct Admin {
     ports: Vec<Arc<Port>>,
     routes: Vec<(IpPrefix, PortId)>,
     next_id: u32,
+    /// The last table's [`Routes::number`].
+    tables: u64,
 }
 
 struct Inner {
@@ -152,12 +262,13 @@ impl L3Hub {
                 id,
                 device: device.clone(),
                 counters: DeviceCounters::new(),
+                memos: Default::default(),
             });
             admin.ports.push(port.clone());
             for r in routes {
                 admin.routes.push((r.network(), id));
             }
-            self.inner.rebuild(&admin);
+            self.inner.rebuild(&mut admin);
             port
         };
         let id = port.id;
@@ -203,7 +314,7 @@ impl L3Hub {
                 admin.routes.push((prefix.network(), via));
             }
         }
-        self.inner.rebuild(&admin);
+        self.inner.rebuild(&mut admin);
         Ok(())
     }
 
@@ -226,14 +337,14 @@ impl L3Hub {
         admin.routes.retain(|(p, _)| *p != net);
         let removed = admin.routes.len() != before;
         if removed {
-            self.inner.rebuild(&admin);
+            self.inner.rebuild(&mut admin);
         }
         removed
     }
 
     /// The port a packet to `dst` would leave by.
     pub fn route(&self, dst: IpAddr) -> Option<PortId> {
-        self.inner.table.load().route(dst).map(|p| p.id)
+        self.inner.table.load().route(dst).map(|h| h.port.id)
     }
 
     /// The configured routes.
@@ -432,9 +543,15 @@ thread_local! {
 
 impl Inner {
     /// Compiles the routes into a new table and swaps it in. Caller holds the admin lock.
-    fn rebuild(&self, admin: &Admin) {
-        let hops: Vec<Arc<Port>> = admin.ports.clone();
-        let index: HashMap<PortId, u32> = (1..).zip(&hops).map(|(i, p)| (p.id, i)).collect();
+    fn rebuild(&self, admin: &mut Admin) {
+        admin.tables += 1;
+        let hops: Vec<Hop> = (admin.ports.iter())
+            .map(|p| Hop {
+                port: p.clone(),
+                device: p.device.clone(),
+            })
+            .collect();
+        let index: HashMap<PortId, u32> = (1..).zip(&hops).map(|(i, h)| (h.port.id, i)).collect();
         let hop_of = |id: PortId| index.get(&id).copied();
         let (mut v4, mut v6) = (Vec::new(), Vec::new());
         for (prefix, via) in &admin.routes {
@@ -445,6 +562,7 @@ impl Inner {
             }
         }
         self.table.store(Arc::new(Routes {
+            number: admin.tables,
             v4: Lpm::build(32, &v4),
             v6: Lpm::build(128, &v6),
             hops,
@@ -459,7 +577,7 @@ impl Inner {
             };
             let port = admin.ports.remove(i);
             admin.routes.retain(|(_, via)| *via != id);
-            self.rebuild(&admin);
+            self.rebuild(&mut admin);
             port
         };
         port.device.set_handler(Arc::new(|_: &Packet| Ok(())));
@@ -470,7 +588,9 @@ impl Inner {
     #[inline]
     fn forward(&self, ingress: &Port, packet: &Packet) {
         let bytes = packet.as_bytes();
-        ingress.counters.record_rx(bytes.len());
+        // This thread's counter shard, asked once for every update below.
+        let shard = thread_shard();
+        ingress.counters.record_rx_on(shard, bytes.len());
         // Not `Local` when it is in use (a hub feeding another on this thread)
         // or already destroyed (a packet sent from a thread-local's destructor).
         let nested = LOCAL.try_with(|l| {
@@ -481,47 +601,67 @@ impl Inner {
             if scratch.len() < bytes.len() {
                 scratch.resize(bytes.len().max(SCRATCH_MIN), 0);
             }
-            self.route_and_send(&self.table.load(), ingress, packet, scratch);
+            self.route_and_send(ingress, packet, scratch, shard);
             false
         });
         if nested != Ok(false) {
-            self.forward_nested(ingress, packet);
+            self.forward_nested(ingress, packet, shard);
         }
     }
 
     /// [`Inner::forward`] without this thread's `Local` (in use or destroyed).
     #[cold]
     #[inline(never)]
-    fn forward_nested(&self, ingress: &Port, packet: &Packet) {
-        let table = self.table.load();
+    fn forward_nested(&self, ingress: &Port, packet: &Packet, shard: Option<ShardId>) {
         let mut copy = NestedCopy::from_elem(0, packet.as_bytes().len());
-        self.route_and_send(&table, ingress, packet, &mut copy);
+        self.route_and_send(ingress, packet, &mut copy, shard);
     }
 
-    /// Looks `packet` up in `table` and sends the next hop's copy (made in
-    /// `buf`, at least as long as the packet) or drops and counts it.
+    /// Routes `packet` and sends the next hop's copy (made in `buf`, at least
+    /// as long as the packet) or drops and counts it.
     #[inline(always)]
-    fn route_and_send(&self, table: &Routes, ingress: &Port, packet: &Packet, buf: &mut [u8]) {
-        let Some((out, ttl)) = table.route_packet(packet.as_bytes()) else {
+    fn route_and_send(
+        &self,
+        ingress: &Port,
+        packet: &Packet,
+        buf: &mut [u8],
+        shard: Option<ShardId>,
+    ) {
+        // First all that needs no table (its load takes locked instructions,
+        // which hold back every later load): the destination, the copy with
+        // the TTL decremented (`None` if it expires) and the memo.
+        let key = DstKey::of(packet);
+        let copy = packet.forward_into(buf);
+        let memo = shard.map(|i| &*ingress.memos[i.get()]);
+        let seen = memo.map(RouteMemo::seen);
+        let table = self.table.load();
+        let hop = match seen.and_then(|s| s.hop_for(table.number, key)) {
+            Some(hop) => hop,
+            None => {
+                let hop = table.lookup(key);
+                if let Some(memo) = memo
+                    && hop != 0
+                {
+                    memo.write(table.number, key, hop);
+                }
+                hop
+            }
+        };
+        let Some(out) = table.hop(hop) else {
             ingress.counters.record_rx_drop();
             self.drops.record(DropReason::NoRoute);
             return;
         };
-        if ttl <= 1 {
+        let Some(p) = copy else {
             ingress.counters.record_rx_drop();
             self.drops.record(DropReason::TtlExpired);
             return;
-        }
-        let Some(p) = packet.forward_into(buf) else {
-            // Unreachable: TTL > 1 was checked and `buf` holds the whole packet.
-            self.drops.record(DropReason::Malformed);
-            return;
         };
         match out.device.send(p) {
-            Ok(()) => out.counters.record_tx(p.as_bytes().len()),
+            Ok(()) => out.port.counters.record_tx_on(shard, p.as_bytes().len()),
             Err(e) => {
                 drop(e);
-                out.counters.record_tx_drop();
+                out.port.counters.record_tx_drop();
                 self.drops.record(DropReason::SendFailed);
             }
         }
