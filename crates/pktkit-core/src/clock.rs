@@ -69,7 +69,7 @@ pub const COARSE_TICK: Duration = Duration::from_millis(1);
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CoarseClock;
 
-struct Ticker {
+pub(crate) struct Ticker {
     origin: Instant,
     /// `origin` in [`Clock::nanos`] terms.
     base_ns: u64,
@@ -120,17 +120,11 @@ impl Clock for CoarseClock {
 /// The default [`CoarseClock`] is read inline (one load of the shared
 /// millisecond counter: no virtual call, no division); any other clock
 /// through its trait object.
-pub(crate) struct HubClock {
-    source: Source,
-    /// The clock's [`Clock::nanos`] when the hub was made.
-    origin_ns: u64,
-    /// For a coarse clock, its millisecond count then.
-    origin_ms: u64,
-}
-
-enum Source {
-    Coarse(&'static Ticker),
-    Other(Arc<dyn Clock>),
+pub(crate) enum HubClock {
+    /// The coarse clock, and its millisecond count when the hub was made.
+    Coarse(&'static Ticker, u64),
+    /// Any other clock, and its [`Clock::nanos`] when the hub was made.
+    Other(Arc<dyn Clock>, u64),
 }
 
 /// Time since a hub was made, in the two units the data path wants.
@@ -143,45 +137,34 @@ pub(crate) struct Elapsed {
 impl HubClock {
     /// Wraps `clock`, taking now as the origin.
     pub(crate) fn new(clock: Arc<dyn Clock>) -> Self {
-        let coarse = (clock.as_ref() as &dyn Any).is::<CoarseClock>();
-        let source = match coarse {
-            true => Source::Coarse(ticker()),
-            false => Source::Other(clock),
-        };
-        let mut c = HubClock {
-            source,
-            origin_ns: 0,
-            origin_ms: 0,
-        };
-        match &c.source {
-            Source::Coarse(t) => c.origin_ms = t.millis.load(Ordering::Relaxed),
-            Source::Other(clock) => c.origin_ns = clock.nanos(),
+        if (clock.as_ref() as &dyn Any).is::<CoarseClock>() {
+            let t = ticker();
+            HubClock::Coarse(t, t.millis.load(Ordering::Relaxed))
+        } else {
+            let origin_ns = clock.nanos();
+            HubClock::Other(clock, origin_ns)
         }
-        c
     }
 
     /// Time since the origin (0 if the clock reads earlier).
     #[inline]
     pub(crate) fn elapsed(&self) -> Elapsed {
-        match &self.source {
-            Source::Coarse(t) => {
-                let ms = t
-                    .millis
-                    .load(Ordering::Relaxed)
-                    .saturating_sub(self.origin_ms);
+        match self {
+            HubClock::Coarse(t, origin_ms) => {
+                let ms = t.millis.load(Ordering::Relaxed).saturating_sub(*origin_ms);
                 Elapsed {
                     ms,
                     // Wraps only after 584 years of uptime.
                     ns: ms.wrapping_mul(1_000_000),
                 }
             }
-            Source::Other(clock) => self.elapsed_other(clock),
+            HubClock::Other(clock, origin_ns) => Self::elapsed_other(clock, *origin_ns),
         }
     }
 
     #[inline(never)]
-    fn elapsed_other(&self, clock: &Arc<dyn Clock>) -> Elapsed {
-        let ns = clock.nanos().saturating_sub(self.origin_ns);
+    fn elapsed_other(clock: &Arc<dyn Clock>, origin_ns: u64) -> Elapsed {
+        let ns = clock.nanos().saturating_sub(origin_ns);
         Elapsed {
             ms: ns / 1_000_000,
             ns,
@@ -191,9 +174,9 @@ impl HubClock {
 
 impl fmt::Debug for HubClock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.source {
-            Source::Coarse(_) => f.write_str("HubClock(CoarseClock)"),
-            Source::Other(c) => write!(f, "HubClock({c:?})"),
+        match self {
+            HubClock::Coarse(..) => f.write_str("HubClock(CoarseClock)"),
+            HubClock::Other(c, _) => write!(f, "HubClock({c:?})"),
         }
     }
 }

@@ -345,9 +345,8 @@ fn copy_packet(dst: &mut [u8], src: &[u8]) {
         dst[n - N..n].copy_from_slice(&src[n - N..]);
     }
     match src.len() {
-        n if n != dst.len() => dst.copy_from_slice(src), // panics, as copy_from_slice does
-        32..=64 => two_blocks::<32>(dst, src),
-        65..=128 => two_blocks::<64>(dst, src),
+        32..=64 if dst.len() == src.len() => two_blocks::<32>(dst, src),
+        65..=128 if dst.len() == src.len() => two_blocks::<64>(dst, src),
         _ => dst.copy_from_slice(src),
     }
 }
