@@ -7,10 +7,32 @@
 use std::hint::black_box;
 use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Barrier, OnceLock};
+use std::sync::{Arc, Barrier, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+/// The handler a hub installed last in a bench port: hubs may replace it (the
+/// ours re-installs every port's handler when its port set or table changes).
+pub struct HandlerSlot<H>(Mutex<Option<H>>);
+
+impl<H> Default for HandlerSlot<H> {
+    fn default() -> Self {
+        HandlerSlot(Mutex::new(None))
+    }
+}
+
+impl<H: Clone> HandlerSlot<H> {
+    pub fn set(&self, h: H) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(h);
+    }
+    pub fn get(&self) -> Option<H> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
 
 // ---------- ours ----------
 
@@ -21,7 +43,7 @@ mod ours {
 
     /// A port whose `send` is a sink; `handler()` is what the hub installed.
     pub struct Port {
-        pub handler: OnceLock<L2Handler>,
+        pub handler: HandlerSlot<L2Handler>,
         pub mac: MacAddr,
         pub sent: AtomicU64,
     }
@@ -32,7 +54,7 @@ mod ours {
             Ok(())
         }
         fn set_handler(&self, h: L2Handler) {
-            let _ = self.handler.set(h);
+            self.handler.set(h);
         }
         fn hw_addr(&self) -> MacAddr {
             self.mac
@@ -43,7 +65,7 @@ mod ours {
     }
 
     pub struct Port3 {
-        pub handler: OnceLock<L3Handler>,
+        pub handler: HandlerSlot<L3Handler>,
         pub addrs: Vec<IpPrefix>,
     }
     impl L3Device for Port3 {
@@ -52,7 +74,7 @@ mod ours {
             Ok(())
         }
         fn set_handler(&self, h: L3Handler) {
-            let _ = self.handler.set(h);
+            self.handler.set(h);
         }
         fn addrs(&self) -> Vec<IpPrefix> {
             self.addrs.clone()
@@ -78,7 +100,7 @@ mod ours {
         let ports: Vec<Arc<Port>> = (0..n)
             .map(|i| {
                 Arc::new(Port {
-                    handler: OnceLock::new(),
+                    handler: HandlerSlot::default(),
                     mac: mac(i),
                     sent: AtomicU64::new(0),
                 })
@@ -104,13 +126,13 @@ mod peer {
     use std::sync::Mutex;
 
     pub struct Port {
-        pub handler: OnceLock<L2Handler>,
+        pub handler: HandlerSlot<L2Handler>,
         pub mac: MacAddr,
         pub sent: AtomicU64,
     }
     impl L2Device for Port {
         fn set_handler(&self, h: L2Handler) {
-            let _ = self.handler.set(h);
+            self.handler.set(h);
         }
         fn send(&self, f: &Frame) -> std::io::Result<()> {
             black_box(f.len());
@@ -126,12 +148,12 @@ mod peer {
     }
 
     pub struct Port3 {
-        pub handler: OnceLock<L3Handler>,
+        pub handler: HandlerSlot<L3Handler>,
         pub addr: Mutex<IpPrefix>,
     }
     impl L3Device for Port3 {
         fn set_handler(&self, h: L3Handler) {
-            let _ = self.handler.set(h);
+            self.handler.set(h);
         }
         fn send(&self, p: &Packet) -> std::io::Result<()> {
             black_box(p.as_bytes().len());
@@ -165,7 +187,7 @@ mod peer {
         let ports: Vec<Arc<Port>> = (0..n)
             .map(|i| {
                 Arc::new(Port {
-                    handler: OnceLock::new(),
+                    handler: HandlerSlot::default(),
                     mac: mac(i),
                     sent: AtomicU64::new(0),
                 })
@@ -331,7 +353,7 @@ fn l3_route(c: &mut Criterion) {
         let hub = pktkit_core::L3Hub::new();
         let mk = |addrs| {
             Arc::new(ours::Port3 {
-                handler: OnceLock::new(),
+                handler: HandlerSlot::default(),
                 addrs,
             })
         };
@@ -354,7 +376,7 @@ fn l3_route(c: &mut Criterion) {
         let hub = Arc::new(pktkit_peer::L3Hub::new());
         let mk = |a: Ipv4Addr, l| {
             Arc::new(peer::Port3 {
-                handler: OnceLock::new(),
+                handler: HandlerSlot::default(),
                 addr: std::sync::Mutex::new(pktkit_peer::IpPrefix::new(a.into(), l)),
             })
         };

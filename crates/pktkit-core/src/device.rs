@@ -69,6 +69,12 @@ pub trait L2Device: Send + Sync {
     }
 
     /// Installs (or replaces) the handler called with every received frame.
+    ///
+    /// A replaced handler must not be called for later frames and should be
+    /// dropped once calls already in it return: hubs install a new handler in
+    /// every port whenever their port set changes, and the old one holds the
+    /// old set (and its devices). Must not attach to or detach from a hub
+    /// (hubs call it with their admin lock held).
     fn set_handler(&self, handler: L2Handler);
 
     /// The device's own MAC address.
@@ -110,6 +116,9 @@ pub trait L3Device: Send + Sync {
     }
 
     /// Installs (or replaces) the handler called with every received packet.
+    ///
+    /// As [`L2Device::set_handler`]: a replaced handler is no longer called
+    /// and is dropped (routers install new ones whenever their table changes).
     fn set_handler(&self, handler: L3Handler);
 
     /// The device's addresses with their prefix lengths (empty if none yet).

@@ -476,3 +476,54 @@ fn repeated_flows_follow_every_table_change() {
     assert_eq!(take_all(), [0, 1, 0, 1], "egress port detached");
     drop(hb);
 }
+
+/// No one keeps a detached port alive: not the detaching thread, not another
+/// thread that forwarded to it and now idles (a TAP's reader thread holding
+/// its own device would keep it open for good), and not the other ports,
+/// whose handlers carry the port set they forward with.
+#[test]
+fn detached_ports_are_released_at_once() {
+    let hub = L2Hub::new();
+    let (a, pa) = host(1);
+    let (b, pb) = host(2);
+    let (c, pc) = host(3);
+    let _ha = hub.attach(pa).unwrap();
+    let hb = hub.attach(pb.clone()).unwrap();
+    let hc = hub.attach(pc.clone()).unwrap();
+    b.send(&frame(MacAddr::BROADCAST, mac(2)));
+    c.send(&frame(MacAddr::BROADCAST, mac(3)));
+    for h in [&a, &b, &c] {
+        h.take();
+    }
+
+    // This thread forwards to `c` twice (the second from the flow memo),
+    // then detaches it.
+    a.send(&frame(mac(3), mac(1)));
+    a.send(&frame(mac(3), mac(1)));
+    assert_eq!(c.take().len(), 2);
+    drop(hc);
+    assert_eq!(
+        Arc::strong_count(&pc),
+        1,
+        "the detaching thread and the other ports keep nothing"
+    );
+
+    // Another thread forwards to `b`, then idles while `b` is detached.
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let t = std::thread::spawn(move || {
+        a.send(&frame(mac(2), mac(1)));
+        a.send(&frame(mac(2), mac(1)));
+        done.send(()).unwrap();
+        wait.recv().unwrap();
+        a
+    });
+    finished.recv().unwrap();
+    assert_eq!(b.take().len(), 2);
+    drop(hb);
+    assert_eq!(Arc::strong_count(&pb), 1, "the idle thread keeps nothing");
+    go.send(()).unwrap();
+    let a = t.join().unwrap();
+    a.send(&frame(mac(2), mac(1)));
+    assert!(b.take().is_empty(), "a detached port gets nothing");
+}

@@ -4,8 +4,10 @@
 //! which port (per VLAN), forwards known unicast to that one port and floods
 //! broadcast, multicast and unknown unicast to every other port of the VLAN.
 //!
-//! Forwarding takes no lock: the port set is an immutable snapshot swapped with
-//! `arc-swap`, the MAC table is a fixed array of atomics (see `mac_table`),
+//! Forwarding takes no lock and loads no snapshot: the port set is immutable,
+//! and each new one is handed to every port's device inside a new handler
+//! (`Inner::publish`), so a frame is forwarded with the set its handler call
+//! carries; the MAC table is a fixed array of atomics (see `mac_table`),
 //! counters are relaxed atomics. A thread that sends the same known-unicast
 //! flow again skips the table: each ingress port keeps, per counter shard, a
 //! memo of its last decision that stays valid while the table's generation
@@ -237,8 +239,9 @@ struct Inner {
 ///
 /// Learns which MAC is behind which port (per VLAN), forwards known unicast to
 /// that port and floods broadcast, multicast and unknown unicast to the other
-/// ports of the VLAN. Forwarding takes no lock: the port set is an `arc-swap`
-/// snapshot and the MAC table a bounded array of atomics (entries age out after
+/// ports of the VLAN. Forwarding takes no lock: the port set is an immutable
+/// snapshot that each port's handler carries (attaching and detaching install
+/// a new handler in every port: O(ports)) and the MAC table a bounded array of atomics (entries age out after
 /// [`L2HubConfig::aging`]; beyond [`L2HubConfig::max_macs`] the oldest learned
 /// goes first). No STP: do not build loops.
 ///
@@ -343,14 +346,9 @@ impl L2Hub {
             port: port.clone(),
             device: device.clone(),
         });
-        next.list.push(port.clone());
-        self.inner.ports.store(Arc::new(next));
+        next.list.push(port);
+        self.inner.publish(&mut admin, next);
         drop(admin);
-        let inner = self.inner.clone();
-        device.set_handler(Arc::new(move |f: &Frame| {
-            inner.forward(&port, f);
-            Ok(())
-        }));
         Ok(PortHandle {
             hub: Arc::downgrade(&self.inner),
             id,
@@ -608,8 +606,8 @@ impl Inner {
         Duration::from_nanos(self.clock.elapsed().ns)
     }
 
-    fn detach(&self, id: PortId) -> bool {
-        let admin = self.admin.lock().unwrap_or_else(PoisonError::into_inner);
+    fn detach(self: &Arc<Self>, id: PortId) -> bool {
+        let mut admin = self.admin.lock().unwrap_or_else(PoisonError::into_inner);
         let cur = self.ports.load_full();
         let Some(port) = cur.get(id.0).cloned() else {
             return false;
@@ -619,11 +617,29 @@ impl Inner {
             list: cur.list.iter().filter(|p| p.id != id).cloned().collect(),
         };
         next.slots[id.slot()] = None;
-        self.ports.store(Arc::new(next));
-        drop(admin);
+        self.publish(&mut admin, next);
         port.device.set_handler(Arc::new(|_: &Frame| Ok(())));
+        drop(admin);
         self.table.retain_not(|_, p, _| p == id.0);
         true
+    }
+
+    /// Makes `next` the port set: stores it for the control path and gives
+    /// every port's device a handler that forwards with it. So the data path
+    /// loads no snapshot: each frame's handler call carries the set its
+    /// device was given, and an old set goes when the devices drop their old
+    /// handlers. Called with the admin lock held (`_admin`), so that handlers
+    /// are installed in the order the sets are made.
+    fn publish(self: &Arc<Self>, _admin: &mut Admin, next: PortSet) {
+        let next = Arc::new(next);
+        self.ports.store(next.clone());
+        for port in &next.list {
+            let (inner, ingress, ports) = (self.clone(), port.clone(), next.clone());
+            port.device.set_handler(Arc::new(move |f: &Frame| {
+                inner.forward(&ingress, &ports, f);
+                Ok(())
+            }));
+        }
     }
 
     #[cold]
@@ -633,9 +649,9 @@ impl Inner {
         self.drops.record(reason);
     }
 
-    /// The data path: one frame arriving on `ingress`.
+    /// The data path: one frame arriving on `ingress`, forwarded among `ports`.
     #[inline]
-    fn forward(&self, ingress: &Port, frame: &Frame) {
+    fn forward(&self, ingress: &Port, ports: &PortSet, frame: &Frame) {
         let b = frame.as_bytes();
         let len = b.len();
         // This thread's counter shard, asked once for every update below.
@@ -675,10 +691,6 @@ impl Inner {
                     && now_ms < flow.until_ms.load(Relaxed)
             })
             .map(|flow| flow.out.load(Relaxed));
-        // Only now the port set: its load takes locked instructions, which
-        // hold back every later load, so everything that does not need it is
-        // read before.
-        let ports = self.ports.load();
         if let Some(out) = memo
             && let Some(out) = ports.out(out)
             && let Some(how) = out.port.vlan.egress(vid)
@@ -707,7 +719,7 @@ impl Inner {
                 return self.emit(out, frame, tagged, vid, how, shard);
             }
         }
-        self.flood(&ports, ingress, frame, tagged, vid, shard);
+        self.flood(ports, ingress, frame, tagged, vid, shard);
     }
 
     /// Sends `frame` out of every port of VLAN `vid` but `ingress`.

@@ -4,9 +4,11 @@
 //! destination, with its TTL / hop limit decremented (the IPv4 checksum is
 //! updated incrementally, RFC 1624). No route or an expiring TTL: dropped and
 //! counted. The routing table is compiled into an immutable multibit trie
-//! (`lpm`) and swapped with `arc-swap`: forwarding takes no lock. Each
-//! forwarding thread keeps a scratch buffer the routed copy is made in
-//! (`Local`), and no table: a detached port is released at once. Each port
+//! (`lpm`), and each new table is handed to every port's device inside a new
+//! handler (`Inner::rebuild`): forwarding takes no lock and loads no table,
+//! it uses the one its handler call carries. Each forwarding thread keeps a
+//! scratch buffer the routed copy is made in (`Local`), and no table: a
+//! detached port is released at once. Each port
 //! remembers, per thread, the last destination looked up and its hop in the
 //! numbered table it came from (`RouteMemo`), so a flow's packets skip the
 //! trie while the table stands.
@@ -49,9 +51,7 @@ struct Port {
 /// owning that shard (threads without one do not memoise), so relaxed loads
 /// and stores suffice. It holds only for the table it was made from (tables
 /// are numbered, never reused), and it names a hop of that table, not a port:
-/// it keeps nothing alive. It is read before the table is loaded (that load
-/// takes locked instructions, which hold back every later load), so the
-/// lookup leaves the path from the table to the device.
+/// it keeps nothing alive. A hit skips the trie's dependent loads.
 #[derive(Default)]
 struct RouteMemo {
     /// `Routes::number`, shifted left by one, with bit 0 set for IPv6.
@@ -199,9 +199,11 @@ struct Inner {
 }
 
 /// An IPv4/IPv6 router: longest-prefix match over a compiled multibit trie
-/// swapped with `arc-swap` (no lock on the data path), TTL / hop limit
-/// decremented (IPv4 checksum updated incrementally), no route or an expiring
-/// TTL dropped and counted. Route changes rebuild the table: O(routes).
+/// that each port's handler carries (no lock and no shared load on the data
+/// path), TTL / hop limit decremented (IPv4 checksum updated incrementally),
+/// no route or an expiring TTL dropped and counted. Route changes, attaching
+/// and detaching rebuild the table and install a new handler in every port:
+/// O(routes + ports).
 ///
 /// Detaching a port releases it (and its device) as soon as forwards already
 /// using it return: no thread keeps an old table.
@@ -272,11 +274,6 @@ impl L3Hub {
             port
         };
         let id = port.id;
-        let inner = self.inner.clone();
-        device.set_handler(Arc::new(move |p: &Packet| {
-            inner.forward(&port, p);
-            Ok(())
-        }));
         Ok(L3PortHandle {
             hub: Arc::downgrade(&self.inner),
             id,
@@ -528,11 +525,12 @@ const SCRATCH_MIN: usize = 2048;
 /// packet. It names no table and no port, so a detached port is released as
 /// soon as forwards that were using it return.
 ///
-/// (A per-thread cached table, `arc_swap::cache::Cache`, saves the two atomic
-/// read-modify-writes of `ArcSwap::load`, about 4 ns, but keeps an old table
+/// (Why tables travel in handlers rather than being cached per thread: a
+/// per-thread cached table, `arc_swap::cache::Cache`, would keep an old table
 /// and the devices it names alive in every thread that forwarded through the
 /// hub until that thread forwards again. A TUN's own idle reader thread would
-/// then keep the detached TUN open for good, so we do not cache.)
+/// then keep the detached TUN open for good. A handler is replaced in the
+/// device itself, whichever thread calls it.)
 struct Local {
     scratch: Vec<u8>,
 }
@@ -542,8 +540,13 @@ thread_local! {
 }
 
 impl Inner {
-    /// Compiles the routes into a new table and swaps it in. Caller holds the admin lock.
-    fn rebuild(&self, admin: &mut Admin) {
+    /// Compiles the routes into a new table, stores it for the control path
+    /// and gives every port's device a handler that forwards with it. So the
+    /// data path loads no table: each packet's handler call carries the table
+    /// its device was given, and an old table goes when the devices drop
+    /// their old handlers. The caller holds the admin lock, so handlers are
+    /// installed in the order tables are made.
+    fn rebuild(self: &Arc<Self>, admin: &mut Admin) {
         admin.tables += 1;
         let hops: Vec<Hop> = (admin.ports.iter())
             .map(|p| Hop {
@@ -561,32 +564,37 @@ impl Inner {
                 IpAddr::V6(a) => v6.push((u128::from(a), prefix.len(), hop)),
             }
         }
-        self.table.store(Arc::new(Routes {
+        let table = Arc::new(Routes {
             number: admin.tables,
             v4: Lpm::build(32, &v4),
             v6: Lpm::build(128, &v6),
             hops,
-        }));
+        });
+        self.table.store(table.clone());
+        for port in &admin.ports {
+            let (inner, ingress, table) = (self.clone(), port.clone(), table.clone());
+            port.device.set_handler(Arc::new(move |p: &Packet| {
+                inner.forward(&ingress, &table, p);
+                Ok(())
+            }));
+        }
     }
 
-    fn detach(&self, id: PortId) -> bool {
-        let port = {
-            let mut admin = self.admin.lock().unwrap_or_else(PoisonError::into_inner);
-            let Some(i) = admin.ports.iter().position(|p| p.id == id) else {
-                return false;
-            };
-            let port = admin.ports.remove(i);
-            admin.routes.retain(|(_, via)| *via != id);
-            self.rebuild(&mut admin);
-            port
+    fn detach(self: &Arc<Self>, id: PortId) -> bool {
+        let mut admin = self.admin.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(i) = admin.ports.iter().position(|p| p.id == id) else {
+            return false;
         };
+        let port = admin.ports.remove(i);
+        admin.routes.retain(|(_, via)| *via != id);
+        self.rebuild(&mut admin);
         port.device.set_handler(Arc::new(|_: &Packet| Ok(())));
         true
     }
 
     /// The data path: one packet arriving on `ingress`.
     #[inline]
-    fn forward(&self, ingress: &Port, packet: &Packet) {
+    fn forward(&self, ingress: &Port, table: &Routes, packet: &Packet) {
         let bytes = packet.as_bytes();
         // This thread's counter shard, asked once for every update below.
         let shard = thread_shard();
@@ -601,20 +609,26 @@ impl Inner {
             if scratch.len() < bytes.len() {
                 scratch.resize(bytes.len().max(SCRATCH_MIN), 0);
             }
-            self.route_and_send(ingress, packet, scratch, shard);
+            self.route_and_send(ingress, table, packet, scratch, shard);
             false
         });
         if nested != Ok(false) {
-            self.forward_nested(ingress, packet, shard);
+            self.forward_nested(ingress, table, packet, shard);
         }
     }
 
     /// [`Inner::forward`] without this thread's `Local` (in use or destroyed).
     #[cold]
     #[inline(never)]
-    fn forward_nested(&self, ingress: &Port, packet: &Packet, shard: Option<ShardId>) {
+    fn forward_nested(
+        &self,
+        ingress: &Port,
+        table: &Routes,
+        packet: &Packet,
+        shard: Option<ShardId>,
+    ) {
         let mut copy = NestedCopy::from_elem(0, packet.as_bytes().len());
-        self.route_and_send(ingress, packet, &mut copy, shard);
+        self.route_and_send(ingress, table, packet, &mut copy, shard);
     }
 
     /// Routes `packet` and sends the next hop's copy (made in `buf`, at least
@@ -623,18 +637,17 @@ impl Inner {
     fn route_and_send(
         &self,
         ingress: &Port,
+        table: &Routes,
         packet: &Packet,
         buf: &mut [u8],
         shard: Option<ShardId>,
     ) {
-        // First all that needs no table (its load takes locked instructions,
-        // which hold back every later load): the destination, the copy with
-        // the TTL decremented (`None` if it expires) and the memo.
+        // The destination, the copy with the TTL decremented (`None` if it
+        // expires) and the memo.
         let key = DstKey::of(packet);
         let copy = packet.forward_into(buf);
         let memo = shard.map(|i| &*ingress.memos[i.get()]);
         let seen = memo.map(RouteMemo::seen);
-        let table = self.table.load();
         let hop = match seen.and_then(|s| s.hop_for(table.number, key)) {
             Some(hop) => hop,
             None => {
