@@ -7,7 +7,7 @@
 //! (`lpm`), and each new table is handed to every port's device inside a new
 //! handler (`Inner::rebuild`): forwarding takes no lock and loads no table,
 //! it uses the one its handler call carries. Each forwarding thread keeps a
-//! scratch buffer the routed copy is made in (`Local`), and no table: a
+//! scratch buffer the routed copy is made in (`SMALL_SCRATCH`), and no table: a
 //! detached port is released at once. Each port
 //! remembers, per thread, the last destination looked up and its hop in the
 //! numbered table it came from (`RouteMemo`), so a flow's packets skip the
@@ -512,31 +512,30 @@ impl fmt::Display for L3HubSnapshot {
     }
 }
 
-/// A routed packet's copy when this thread's `Local` is in use (a hub
+/// A routed packet's copy when this thread's scratch buffer is in use (a hub
 /// forwarding into a device that synchronously feeds another hub).
 type NestedCopy = SmallVec<[u8; 2048]>;
 
-/// Smallest per-thread scratch buffer: a full-size Ethernet packet fits.
-const SCRATCH_MIN: usize = 2048;
+/// Packets up to this long (a full-size Ethernet packet fits) are copied
+/// into `SMALL_SCRATCH`, longer ones into `LARGE_SCRATCH`.
+const SMALL: usize = 2048;
 
-/// What a forwarding thread keeps between packets: the buffer routed copies
-/// are made in (the TTL changes; the received packet is borrowed read-only),
-/// grown to the largest packet seen and never shrunk, so no allocation per
-/// packet. It names no table and no port, so a detached port is released as
-/// soon as forwards that were using it return.
-///
-/// (Why tables travel in handlers rather than being cached per thread: a
-/// per-thread cached table, `arc_swap::cache::Cache`, would keep an old table
-/// and the devices it names alive in every thread that forwarded through the
-/// hub until that thread forwards again. A TUN's own idle reader thread would
-/// then keep the detached TUN open for good. A handler is replaced in the
-/// device itself, whichever thread calls it.)
-struct Local {
-    scratch: Vec<u8>,
-}
-
+// What a forwarding thread keeps between packets: the buffers routed copies
+// are made in (the TTL changes; the received packet is borrowed read-only),
+// so no allocation per packet. They name no table and no port, so a
+// detached port is released as soon as forwards that were using it return.
+//
+// (Why tables travel in handlers rather than being cached per thread: a
+// per-thread cached table, `arc_swap::cache::Cache`, would keep an old table
+// and the devices it names alive in every thread that forwarded through the
+// hub until that thread forwards again. A TUN's own idle reader thread would
+// then keep the detached TUN open for good. A handler is replaced in the
+// device itself, whichever thread calls it.)
 thread_local! {
-    static LOCAL: RefCell<Local> = const { RefCell::new(Local { scratch: Vec::new() }) };
+    /// An array, which has no destructor: using it checks no thread-local state.
+    static SMALL_SCRATCH: RefCell<[u8; SMALL]> = const { RefCell::new([0; SMALL]) };
+    /// Grown to the longest packet seen, never shrunk.
+    static LARGE_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Inner {
@@ -599,25 +598,35 @@ impl Inner {
         // This thread's counter shard, asked once for every update below.
         let shard = thread_shard();
         ingress.counters.record_rx_on(shard, bytes.len());
-        // Not `Local` when it is in use (a hub feeding another on this thread)
-        // or already destroyed (a packet sent from a thread-local's destructor).
-        let nested = LOCAL.try_with(|l| {
-            let Ok(mut l) = l.try_borrow_mut() else {
-                return true;
-            };
-            let scratch = &mut l.scratch;
-            if scratch.len() < bytes.len() {
-                scratch.resize(bytes.len().max(SCRATCH_MIN), 0);
-            }
-            self.route_and_send(ingress, table, packet, scratch, shard);
-            false
-        });
-        if nested != Ok(false) {
+        // A scratch buffer is unavailable when it is in use (a hub feeding
+        // another on this thread) or already destroyed (a packet sent from a
+        // thread-local's destructor).
+        let sent = if bytes.len() <= SMALL {
+            SMALL_SCRATCH.try_with(|s| {
+                let Ok(mut s) = s.try_borrow_mut() else {
+                    return false;
+                };
+                self.route_and_send(ingress, table, packet, &mut s[..], shard);
+                true
+            })
+        } else {
+            LARGE_SCRATCH.try_with(|s| {
+                let Ok(mut s) = s.try_borrow_mut() else {
+                    return false;
+                };
+                if s.len() < bytes.len() {
+                    s.resize(bytes.len(), 0);
+                }
+                self.route_and_send(ingress, table, packet, &mut s, shard);
+                true
+            })
+        };
+        if sent != Ok(true) {
             self.forward_nested(ingress, table, packet, shard);
         }
     }
 
-    /// [`Inner::forward`] without this thread's `Local` (in use or destroyed).
+    /// [`Inner::forward`] without this thread's scratch buffer (in use or destroyed).
     #[cold]
     #[inline(never)]
     fn forward_nested(
