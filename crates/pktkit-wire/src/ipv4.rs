@@ -482,6 +482,11 @@ impl<'a> Ipv4Repr<'a> {
 
     /// Writes the header (checksum included) at the start of `packet`; the
     /// payload bytes after it are left alone.
+    ///
+    /// # Panics
+    /// If the options are longer than 40 bytes, header and payload longer
+    /// than 65 535 bytes, or `packet` shorter than the header (a repr the
+    /// caller built wrong, as with smoltcp's `emit`; a parsed repr always fits).
     pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, packet: &mut Ipv4Packet<T>) {
         assert!(
             self.options.len() <= MAX_OPTIONS_LEN,

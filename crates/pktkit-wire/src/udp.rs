@@ -229,6 +229,11 @@ impl UdpRepr {
 
     /// Writes the header with a zero checksum. Write the payload, then call
     /// [`UdpPacket::fill_checksum`] (or use [`emit_with_payload`](Self::emit_with_payload)).
+    ///
+    /// # Panics
+    /// If `payload_len` makes the datagram longer than 65 535 bytes, or
+    /// `packet` is shorter than the header (a repr the caller built wrong,
+    /// as with smoltcp's `emit`; a parsed repr always fits).
     pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, packet: &mut UdpPacket<T>) {
         let len = u16::try_from(self.buffer_len()).expect("UDP datagram over 65535 bytes");
         packet.set_src_port(self.src_port);
