@@ -540,3 +540,25 @@ fn packets_of_every_size_are_routed() {
         }
     }
 }
+
+/// Dropping the router detaches every port: the handlers it installed (which
+/// hold it and its table) are gone and no device is kept alive.
+#[test]
+fn dropping_the_hub_frees_everything() {
+    let (a, pa, _) = net(&[pfx("10.0.0.1/24")]);
+    let (_b, pb, gb) = net(&[pfx("10.1.0.1/24")]);
+    let (wa, wb) = (Arc::downgrade(&pa), Arc::downgrade(&pb));
+    {
+        let hub = L3Hub::new();
+        hub.attach(pa).unwrap().keep();
+        hub.attach(pb).unwrap().keep();
+        send(&a, &v4([10, 0, 0, 5], [10, 1, 0, 9], 64));
+        assert_eq!(gb.lock().unwrap().len(), 1);
+    }
+    assert!(
+        wa.upgrade().is_none() && wb.upgrade().is_none(),
+        "hub <-> device cycles broken on drop"
+    );
+    send(&a, &v4([10, 0, 0, 5], [10, 1, 0, 9], 64));
+    assert_eq!(gb.lock().unwrap().len(), 1, "nothing routed after the drop");
+}

@@ -454,10 +454,17 @@ impl Default for L2Hub {
 
 impl Drop for L2Hub {
     fn drop(&mut self) {
-        // Ports' handlers hold the hub: detaching them breaks the cycle.
-        let ids: Vec<PortId> = self.inner.ports.load().list.iter().map(|p| p.id).collect();
-        for id in ids {
-            self.inner.detach(id);
+        // Ports' handlers hold the hub and its port set: detaching every port
+        // at once breaks the cycles with one empty set, not one per port.
+        let mut admin = self
+            .inner
+            .admin
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let ports = self.inner.ports.load_full();
+        self.inner.publish(&mut admin, PortSet::default());
+        for port in &ports.list {
+            port.device.set_handler(Arc::new(|_: &Frame| Ok(())));
         }
     }
 }

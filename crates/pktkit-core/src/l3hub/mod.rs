@@ -417,17 +417,18 @@ impl Default for L3Hub {
 
 impl Drop for L3Hub {
     fn drop(&mut self) {
-        let ids: Vec<PortId> = self
+        // Ports' handlers hold the hub and its table: detaching every port
+        // at once breaks the cycles with one rebuild, not one per port.
+        let mut admin = self
             .inner
             .admin
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .ports
-            .iter()
-            .map(|p| p.id)
-            .collect();
-        for id in ids {
-            self.inner.detach(id);
+            .unwrap_or_else(PoisonError::into_inner);
+        let ports = std::mem::take(&mut admin.ports);
+        admin.routes.clear();
+        self.inner.rebuild(&mut admin);
+        for port in ports {
+            port.device.set_handler(Arc::new(|_: &Packet| Ok(())));
         }
     }
 }
