@@ -80,13 +80,10 @@ impl DstKey {
                 .and_then(|w| w.try_into().ok())
                 .map_or(0, u64::from_be_bytes)
         };
-        match b.first().is_some_and(|v| v >> 4 == 6) {
+        // The same test as `Packet::forward_into`'s (a packet is IPv4 or
+        // IPv6), so that the compiler makes it once for both.
+        match b.first().is_some_and(|v| v >> 4 == 4) {
             true => DstKey {
-                v6: true,
-                hi: word(24),
-                lo: word(32),
-            },
-            false => DstKey {
                 v6: false,
                 hi: 0,
                 lo: b
@@ -94,6 +91,11 @@ impl DstKey {
                     .and_then(|w| w.try_into().ok())
                     .map_or(0, u32::from_be_bytes)
                     .into(),
+            },
+            false => DstKey {
+                v6: true,
+                hi: word(24),
+                lo: word(32),
             },
         }
     }
@@ -645,6 +647,23 @@ impl Inner {
     /// as long as the packet) or drops and counts it.
     #[inline(always)]
     fn route_and_send(
+        &self,
+        ingress: &Port,
+        table: &Routes,
+        packet: &Packet,
+        buf: &mut [u8],
+        shard: Option<ShardId>,
+    ) {
+        // Compiled once per IP version: `DstKey::of` and the copy test the
+        // version as the branch did, so each arm does one family's work only.
+        match packet.as_bytes().first().is_some_and(|v| v >> 4 == 4) {
+            true => self.route_and_send_in(ingress, table, packet, buf, shard),
+            false => self.route_and_send_in(ingress, table, packet, buf, shard),
+        }
+    }
+
+    #[inline(always)]
+    fn route_and_send_in(
         &self,
         ingress: &Port,
         table: &Routes,
