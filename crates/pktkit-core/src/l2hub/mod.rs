@@ -241,9 +241,10 @@ struct Inner {
 /// that port and floods broadcast, multicast and unknown unicast to the other
 /// ports of the VLAN. Forwarding takes no lock: the port set is an immutable
 /// snapshot that each port's handler carries (attaching and detaching install
-/// a new handler in every port: O(ports)) and the MAC table a bounded array of atomics (entries age out after
-/// [`L2HubConfig::aging`]; beyond [`L2HubConfig::max_macs`] the oldest learned
-/// goes first). No STP: do not build loops.
+/// a new handler in every port: O(ports)), and the MAC table a bounded array
+/// of atomics (entries age out after [`L2HubConfig::aging`]; beyond
+/// [`L2HubConfig::max_macs`] the oldest learned goes first). No STP: do not
+/// build loops.
 ///
 /// ```
 /// use pktkit_core::{L2Device, L2Hub, PipeL2};
