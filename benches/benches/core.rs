@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-/// The handler a hub installed last in a bench port: hubs may replace it (the
-/// ours re-installs every port's handler when its port set or table changes).
+/// The handler a hub installed last in a bench port: hubs may replace it
+/// (pktkit's hubs install a new handler in every port whenever their port set
+/// or routing table changes).
 pub struct HandlerSlot<H>(Mutex<Option<H>>);
 
 impl<H> Default for HandlerSlot<H> {
