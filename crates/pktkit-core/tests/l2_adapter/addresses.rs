@@ -80,18 +80,7 @@ fn dad_conflict_makes_the_address_unusable() {
     let states = rig.adapter.address_states();
     assert!(states.iter().all(|(_, s)| *s == AddrState::Tentative));
     // Tentative: an NS for it from a neighbour is not answered.
-    let opt = lladdr(PEER_MAC, false);
-    let ns = NdpRepr::NeighborSolicit {
-        target: fine,
-        options: NdpOptions::parse(&opt).unwrap(),
-    };
-    rig.inject(&ndp_frame(
-        MacAddr::from_ipv6_multicast(v6("ff02::1:ff00:3")),
-        PEER_MAC,
-        v6("fd00::7"),
-        v6("ff02::1:ff00:3"),
-        ns,
-    ));
+    rig.inject(&peer_ns(fine, v6("ff02::1:ff00:3")));
     assert!(rig.take_wire().is_empty());
     // Someone defends fd00::2.
     let opt = lladdr(PEER_MAC, true);
@@ -123,18 +112,7 @@ fn dad_conflict_makes_the_address_unusable() {
         matches!(ndp_of(&parse_icmpv6(&wire[0]).unwrap().4), NdpRepr::NeighborAdvert { target, .. } if target == fine)
     );
     // The duplicate is neither answered for nor used as a source.
-    let opt = lladdr(PEER_MAC, false);
-    let ns = NdpRepr::NeighborSolicit {
-        target: dup,
-        options: NdpOptions::parse(&opt).unwrap(),
-    };
-    rig.inject(&ndp_frame(
-        MacAddr::from_ipv6_multicast(v6("ff02::1:ff00:2")),
-        PEER_MAC,
-        v6("fd00::7"),
-        v6("ff02::1:ff00:2"),
-        ns,
-    ));
+    rig.inject(&peer_ns(dup, v6("ff02::1:ff00:2")));
     assert!(rig.take_wire().is_empty());
     rig.send(&udp6(dup, v6("fd00::7"), b"x"));
     let wire = rig.take_wire();
@@ -158,16 +136,7 @@ fn answers_arp_and_ns_for_its_own_addresses() {
         ..L2AdapterConfig::default()
     });
     rig.take_wire();
-    rig.inject(&arp_frame(
-        MacAddr::BROADCAST,
-        ArpRepr {
-            op: ArpOperation::Request,
-            sha: PEER_MAC,
-            spa: PEER4,
-            tha: MacAddr::ZERO,
-            tpa: OUR4,
-        },
-    ));
+    rig.inject(&peer_arp_request(OUR4));
     let wire = rig.take_wire();
     let (dst, op, sha, spa, tha, tpa) = parse_arp(&wire[0]).unwrap();
     assert_eq!(
@@ -175,16 +144,7 @@ fn answers_arp_and_ns_for_its_own_addresses() {
         (PEER_MAC, 2, OUR_MAC, OUR4, PEER_MAC, PEER4)
     );
     // A request for someone else is not answered.
-    rig.inject(&arp_frame(
-        MacAddr::BROADCAST,
-        ArpRepr {
-            op: ArpOperation::Request,
-            sha: PEER_MAC,
-            spa: PEER4,
-            tha: MacAddr::ZERO,
-            tpa: Ipv4Addr::new(10, 0, 0, 3),
-        },
-    ));
+    rig.inject(&peer_arp_request(Ipv4Addr::new(10, 0, 0, 3)));
     assert!(rig.take_wire().is_empty());
     // NS to the solicited-node group.
     let peer6 = v6("fd00::7");
@@ -271,16 +231,7 @@ fn gateway_mode_answers_echo_v4_and_v6() {
     rig.inject(&ping);
     let wire = rig.take_wire();
     assert_eq!(parse_arp(&wire[0]).unwrap().5, PEER4);
-    rig.inject(&arp_frame(
-        OUR_MAC,
-        ArpRepr {
-            op: ArpOperation::Reply,
-            sha: PEER_MAC,
-            spa: PEER4,
-            tha: OUR_MAC,
-            tpa: OUR4,
-        },
-    ));
+    rig.inject(&peer_arp_reply());
     let wire = rig.take_wire();
     assert_eq!(wire.len(), 1);
     let s = SlicedPacket::from_ethernet(&wire[0]).unwrap();

@@ -177,6 +177,51 @@ fn ndp_frame(
     eth(dst_mac, src_mac, EtherType::IPV6, &p)
 }
 
+/// The peer's ARP reply to us: `PEER4` is at `PEER_MAC`.
+fn peer_arp_reply() -> Vec<u8> {
+    arp_frame(
+        OUR_MAC,
+        ArpRepr {
+            op: ArpOperation::Reply,
+            sha: PEER_MAC,
+            spa: PEER4,
+            tha: OUR_MAC,
+            tpa: OUR4,
+        },
+    )
+}
+
+/// The peer's broadcast ARP request for `tpa`.
+fn peer_arp_request(tpa: Ipv4Addr) -> Vec<u8> {
+    arp_frame(
+        MacAddr::BROADCAST,
+        ArpRepr {
+            op: ArpOperation::Request,
+            sha: PEER_MAC,
+            spa: PEER4,
+            tha: MacAddr::ZERO,
+            tpa,
+        },
+    )
+}
+
+/// A neighbour solicitation for `target` from the peer (fd00::7, with its
+/// link-layer address) to the multicast `group`.
+fn peer_ns(target: Ipv6Addr, group: Ipv6Addr) -> Vec<u8> {
+    let opt = lladdr(PEER_MAC, false);
+    let ns = NdpRepr::NeighborSolicit {
+        target,
+        options: NdpOptions::parse(&opt).unwrap(),
+    };
+    ndp_frame(
+        MacAddr::from_ipv6_multicast(group),
+        PEER_MAC,
+        v6("fd00::7"),
+        group,
+        ns,
+    )
+}
+
 fn lladdr(mac: MacAddr, target: bool) -> [u8; 8] {
     let mut b = [0u8; 8];
     if target {

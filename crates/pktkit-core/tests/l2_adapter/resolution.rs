@@ -73,16 +73,7 @@ fn queue_bound_drops_and_counts() {
     assert_eq!(rig.adapter.pending_count(), 6);
     assert_eq!(rig.adapter.stats().queue_drops, 9);
     rig.take_wire();
-    rig.inject(&arp_frame(
-        OUR_MAC,
-        ArpRepr {
-            op: ArpOperation::Reply,
-            sha: PEER_MAC,
-            spa: PEER4,
-            tha: OUR_MAC,
-            tpa: OUR4,
-        },
-    ));
+    rig.inject(&peer_arp_reply());
     let wire = rig.take_wire();
     assert_eq!(wire.len(), 4, "the first four were kept");
     for (i, f) in wire.iter().enumerate() {
@@ -160,16 +151,7 @@ fn entries_age_with_the_clock() {
     let rig = Rig::v4();
     let cfg = L2AdapterConfig::default();
     rig.send(&udp4(OUR4, PEER4, b"x"));
-    rig.inject(&arp_frame(
-        OUR_MAC,
-        ArpRepr {
-            op: ArpOperation::Reply,
-            sha: PEER_MAC,
-            spa: PEER4,
-            tha: OUR_MAC,
-            tpa: OUR4,
-        },
-    ));
+    rig.inject(&peer_arp_reply());
     let peer = IpAddr::V4(PEER4);
     let state = || rig.adapter.neighbor(peer).map(|n| n.state);
     assert_eq!(state(), Some(NeighborState::Reachable));
@@ -188,16 +170,7 @@ fn entries_age_with_the_clock() {
     let (dst, op, _, _, _, tpa) = parse_arp(&probes[0]).unwrap();
     assert_eq!((dst, op, tpa), (PEER_MAC, 1, PEER4), "unicast probe");
     // A reply confirms it again.
-    rig.inject(&arp_frame(
-        OUR_MAC,
-        ArpRepr {
-            op: ArpOperation::Reply,
-            sha: PEER_MAC,
-            spa: PEER4,
-            tha: OUR_MAC,
-            tpa: OUR4,
-        },
-    ));
+    rig.inject(&peer_arp_reply());
     assert_eq!(state(), Some(NeighborState::Reachable));
     // Left alone: REACHABLE -> STALE -> removed after stale_timeout.
     rig.advance(cfg.reachable_time);
@@ -205,16 +178,7 @@ fn entries_age_with_the_clock() {
     rig.advance(cfg.stale_timeout);
     assert_eq!(state(), None);
     // An unanswered PROBE removes the entry after max_probes.
-    rig.inject(&arp_frame(
-        MacAddr::BROADCAST,
-        ArpRepr {
-            op: ArpOperation::Request,
-            sha: PEER_MAC,
-            spa: PEER4,
-            tha: MacAddr::ZERO,
-            tpa: OUR4,
-        },
-    ));
+    rig.inject(&peer_arp_request(OUR4));
     assert_eq!(
         state(),
         Some(NeighborState::Stale),

@@ -188,16 +188,7 @@ fn malformed_and_random_frames_never_panic_and_are_counted() {
     // Random bytes behind every ethertype we handle, and random edits of valid frames.
     let mut rng = Rng(42);
     let mut seeds = vec![
-        arp_frame(
-            MacAddr::BROADCAST,
-            ArpRepr {
-                op: ArpOperation::Request,
-                sha: PEER_MAC,
-                spa: PEER4,
-                tha: MacAddr::ZERO,
-                tpa: OUR4,
-            },
-        ),
+        peer_arp_request(OUR4),
         ndp_frame(
             OUR_MAC,
             PEER_MAC,
