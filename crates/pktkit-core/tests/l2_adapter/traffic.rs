@@ -295,7 +295,15 @@ fn concurrent_senders_with_a_peer_answering_inside_the_send_call() {
             }
         });
     });
-    assert_eq!(ip_frames.load(Ordering::Relaxed), THREADS * PER_THREAD);
+    // Senders racing a resolution queue behind it, and the per-neighbour
+    // queue is bounded: a packet beyond the bound is dropped and counted.
+    // Every packet is either on the wire or counted, none is left waiting.
+    let dropped = adapter.stats().queue_drops;
+    assert_eq!(
+        ip_frames.load(Ordering::Relaxed) + dropped,
+        THREADS * PER_THREAD
+    );
+    assert!(dropped < THREADS * PER_THREAD / 10, "{dropped} queue drops");
     assert_eq!(adapter.pending_count(), 0);
     let n = adapter.neighbors();
     assert_eq!(n.len(), 50);
