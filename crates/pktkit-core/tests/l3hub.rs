@@ -641,3 +641,59 @@ fn forwarding_while_routes_and_ports_change_is_safe() {
         "the sink released with the hub"
     );
 }
+
+/// More threads than there are counter shards (8) forward at once, so some
+/// take the path for threads without one: every packet is routed once, TTL
+/// decremented, and every one is counted, rx on its port and tx on the sink's.
+#[test]
+fn threads_beyond_the_counter_shards_route_and_count() {
+    use std::sync::Barrier;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    const THREADS: usize = 12;
+    const PER_THREAD: u64 = 2000;
+    let hub = Arc::new(L3Hub::new());
+    let delivered = Arc::new(AtomicU64::new(0));
+    let (sink, psink) = PipeL3::pair(&[], &[pfx("10.1.0.1/16")]);
+    let d = delivered.clone();
+    sink.set_handler(Arc::new(move |p: &Packet| {
+        assert_eq!(p.ttl(), 63, "decremented once");
+        assert!(p.ipv4_checksum_ok(), "checksum updated");
+        d.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }));
+    let hs = hub.attach(Arc::new(psink)).unwrap();
+    // Every sender is attached and alive before any sends: all hold or
+    // want a shard at once.
+    let barrier = Arc::new(Barrier::new(THREADS));
+    let ports: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (outer, inner) = PipeL3::pair(&[], &[]);
+            let h = hub.attach_with_routes(Arc::new(inner), &[]).unwrap();
+            let (id, barrier) = (h.id(), barrier.clone());
+            let thread = std::thread::spawn(move || {
+                barrier.wait();
+                for i in 0..PER_THREAD {
+                    send(
+                        &outer,
+                        &v4([10, 0, t as u8, 1], [10, 1, (i % 250) as u8, 9], 64),
+                    );
+                }
+                barrier.wait();
+            });
+            (h, id, thread)
+        })
+        .collect();
+    let mut rx = 0;
+    for (h, id, thread) in ports {
+        thread.join().unwrap();
+        let c = hub.port_counters(id).unwrap();
+        assert_eq!((c.rx_packets, c.rx_dropped), (PER_THREAD, 0), "port {id}");
+        rx += c.rx_packets;
+        drop(h);
+    }
+    let total = THREADS as u64 * PER_THREAD;
+    assert_eq!(rx, total);
+    assert_eq!(delivered.load(Ordering::Relaxed), total, "each packet once");
+    assert_eq!(hub.port_counters(hs.id()).unwrap().tx_packets, total);
+    assert_eq!(hub.drops().total(), 0);
+}

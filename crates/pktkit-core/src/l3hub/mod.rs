@@ -597,9 +597,33 @@ impl Inner {
     /// The data path: one packet arriving on `ingress`.
     #[inline]
     fn forward(&self, ingress: &Port, table: &Routes, packet: &Packet) {
-        let bytes = packet.as_bytes();
         // This thread's counter shard, asked once for every update below.
-        let shard = thread_shard();
+        // Threads without one take a path of their own, out of line, so
+        // that this one knows it has a shard.
+        match thread_shard() {
+            Some(shard) => self.forward_on::<true>(ingress, table, packet, Some(shard)),
+            None => self.forward_unsharded(ingress, table, packet),
+        }
+    }
+
+    /// [`Inner::forward`] for a thread without a counter shard.
+    #[cold]
+    #[inline(never)]
+    fn forward_unsharded(&self, ingress: &Port, table: &Routes, packet: &Packet) {
+        self.forward_on::<false>(ingress, table, packet, None);
+    }
+
+    /// Generic only so that each caller has its own copy (and its own
+    /// thread-local accessors, which the compiler then inlines).
+    #[inline(always)]
+    fn forward_on<const SHARDED: bool>(
+        &self,
+        ingress: &Port,
+        table: &Routes,
+        packet: &Packet,
+        shard: Option<ShardId>,
+    ) {
+        let bytes = packet.as_bytes();
         ingress.counters.record_rx_on(shard, bytes.len());
         // A scratch buffer is unavailable when it is in use (a hub feeding
         // another on this thread) or already destroyed (a packet sent from a
