@@ -59,6 +59,17 @@ pub(crate) fn thread_shard() -> Option<ShardId> {
     }
 }
 
+/// The shard this thread owns already, without claiming one: a data path
+/// that takes another path for `None` (and calls [`thread_shard`] there)
+/// keeps only the one compare inline.
+#[inline(always)]
+pub(crate) fn owned_shard() -> Option<ShardId> {
+    match SHARD.with(Cell::get) {
+        i if usize::from(i) < SHARDS => Some(ShardId(i)),
+        _ => None,
+    }
+}
+
 /// A shard's index, below [`SHARDS`] by construction, so that arrays of
 /// `SHARDS` entries are indexed with no bounds check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

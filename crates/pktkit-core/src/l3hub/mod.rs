@@ -5,8 +5,9 @@
 //! updated incrementally, RFC 1624). No route or an expiring TTL: dropped and
 //! counted. The routing table is compiled into an immutable multibit trie
 //! (`lpm`), and each new table is handed to every port's device inside a new
-//! handler (`Inner::rebuild`): forwarding takes no lock and loads no table,
-//! it uses the one its handler call carries. Each forwarding thread keeps a
+//! handler (`Inner::rebuild`): forwarding (`Routes::forward`) takes no lock
+//! and loads no table, it runs on the one its handler call carries, which
+//! also holds the hub's drop counters. Each forwarding thread keeps a
 //! scratch buffer the routed copy is made in (`SMALL_SCRATCH`), and no table: a
 //! detached port is released at once. Each port
 //! remembers, per thread, the last destination looked up and its hop in the
@@ -30,7 +31,7 @@ use pktkit_wire::{IpPrefix, Packet};
 use smallvec::SmallVec;
 
 use self::lpm::Lpm;
-use crate::counters::{SHARDS, ShardId, thread_shard};
+use crate::counters::{SHARDS, ShardId, owned_shard, thread_shard};
 use crate::{
     Attachment, CounterSnapshot, DeviceCounters, DropCounters, DropReason, DropSnapshot,
     L3Connector, L3Device, PortId,
@@ -147,7 +148,6 @@ struct Hop {
 }
 
 /// One compiled routing table: tries for both families and the ports their hops name.
-#[derive(Default)]
 struct Routes {
     /// Unique among this hub's tables (the memos' key); 0 is the empty
     /// table every hub starts with, which has no hops to memoise.
@@ -156,9 +156,22 @@ struct Routes {
     v6: Lpm,
     /// Hop `i` (≥ 1) is `hops[i - 1]`.
     hops: Vec<Hop>,
+    /// The hub's drop counters (each table shares them).
+    drops: Arc<DropCounters>,
 }
 
 impl Routes {
+    /// The table every hub starts with: no routes, no hops.
+    fn empty(drops: Arc<DropCounters>) -> Routes {
+        Routes {
+            number: 0,
+            v4: Lpm::default(),
+            v6: Lpm::default(),
+            hops: Vec::new(),
+            drops,
+        }
+    }
+
     #[inline]
     fn route(&self, dst: IpAddr) -> Option<&Hop> {
         let hop = match dst {
@@ -197,7 +210,7 @@ struct Admin {
 struct Inner {
     table: ArcSwap<Routes>,
     admin: Mutex<Admin>,
-    drops: DropCounters,
+    drops: Arc<DropCounters>,
 }
 
 /// An IPv4/IPv6 router: longest-prefix match over a compiled multibit trie
@@ -232,11 +245,12 @@ pub struct L3Hub {
 impl L3Hub {
     /// A router with no ports and no routes.
     pub fn new() -> Self {
+        let drops = Arc::new(DropCounters::new());
         L3Hub {
             inner: Arc::new(Inner {
-                table: ArcSwap::from_pointee(Routes::default()),
+                table: ArcSwap::from_pointee(Routes::empty(drops.clone())),
                 admin: Mutex::new(Admin::default()),
-                drops: DropCounters::new(),
+                drops,
             }),
         }
     }
@@ -571,12 +585,13 @@ impl Inner {
             v4: Lpm::build(32, &v4),
             v6: Lpm::build(128, &v6),
             hops,
+            drops: self.drops.clone(),
         });
         self.table.store(table.clone());
         for port in &admin.ports {
-            let (inner, ingress, table) = (self.clone(), port.clone(), table.clone());
+            let (ingress, table) = (port.clone(), table.clone());
             port.device.set_handler(Arc::new(move |p: &Packet| {
-                inner.forward(&ingress, &table, p);
+                table.forward(&ingress, p);
                 Ok(())
             }));
         }
@@ -593,24 +608,28 @@ impl Inner {
         port.device.set_handler(Arc::new(|_: &Packet| Ok(())));
         true
     }
+}
 
+/// The data path, on the table a packet's handler call carries.
+impl Routes {
     /// The data path: one packet arriving on `ingress`.
     #[inline]
-    fn forward(&self, ingress: &Port, table: &Routes, packet: &Packet) {
+    fn forward(&self, ingress: &Port, packet: &Packet) {
         // This thread's counter shard, asked once for every update below.
-        // Threads without one take a path of their own, out of line, so
-        // that this one knows it has a shard.
-        match thread_shard() {
-            Some(shard) => self.forward_on::<true>(ingress, table, packet, Some(shard)),
-            None => self.forward_unsharded(ingress, table, packet),
+        // Threads that own none yet take a path of their own, out of line,
+        // so that this one knows it has a shard.
+        match owned_shard() {
+            Some(shard) => self.forward_on::<true>(ingress, packet, Some(shard)),
+            None => self.forward_unsharded(ingress, packet),
         }
     }
 
-    /// [`Inner::forward`] for a thread without a counter shard.
+    /// [`Routes::forward`] for a thread without a counter shard yet: it
+    /// claims one if any is free, else counts on the shared one.
     #[cold]
     #[inline(never)]
-    fn forward_unsharded(&self, ingress: &Port, table: &Routes, packet: &Packet) {
-        self.forward_on::<false>(ingress, table, packet, None);
+    fn forward_unsharded(&self, ingress: &Port, packet: &Packet) {
+        self.forward_on::<false>(ingress, packet, thread_shard());
     }
 
     /// Generic only so that each caller has its own copy (and its own
@@ -619,7 +638,6 @@ impl Inner {
     fn forward_on<const SHARDED: bool>(
         &self,
         ingress: &Port,
-        table: &Routes,
         packet: &Packet,
         shard: Option<ShardId>,
     ) {
@@ -633,7 +651,7 @@ impl Inner {
                 let Ok(mut s) = s.try_borrow_mut() else {
                     return false;
                 };
-                self.route_and_send(ingress, table, packet, &mut s[..], shard);
+                self.route_and_send(ingress, packet, &mut s[..], shard);
                 true
             })
         } else {
@@ -644,27 +662,21 @@ impl Inner {
                 if s.len() < bytes.len() {
                     s.resize(bytes.len(), 0);
                 }
-                self.route_and_send(ingress, table, packet, &mut s, shard);
+                self.route_and_send(ingress, packet, &mut s, shard);
                 true
             })
         };
         if sent != Ok(true) {
-            self.forward_nested(ingress, table, packet, shard);
+            self.forward_nested(ingress, packet, shard);
         }
     }
 
-    /// [`Inner::forward`] without this thread's scratch buffer (in use or destroyed).
+    /// [`Routes::forward`] without this thread's scratch buffer (in use or destroyed).
     #[cold]
     #[inline(never)]
-    fn forward_nested(
-        &self,
-        ingress: &Port,
-        table: &Routes,
-        packet: &Packet,
-        shard: Option<ShardId>,
-    ) {
+    fn forward_nested(&self, ingress: &Port, packet: &Packet, shard: Option<ShardId>) {
         let mut copy = NestedCopy::from_elem(0, packet.as_bytes().len());
-        self.route_and_send(ingress, table, packet, &mut copy, shard);
+        self.route_and_send(ingress, packet, &mut copy, shard);
     }
 
     /// Routes `packet` and sends the next hop's copy (made in `buf`, at least
@@ -673,7 +685,6 @@ impl Inner {
     fn route_and_send(
         &self,
         ingress: &Port,
-        table: &Routes,
         packet: &Packet,
         buf: &mut [u8],
         shard: Option<ShardId>,
@@ -681,8 +692,8 @@ impl Inner {
         // Compiled once per IP version: `DstKey::of` and the copy test the
         // version as the branch did, so each arm does one family's work only.
         match packet.as_bytes().first().is_some_and(|v| v >> 4 == 4) {
-            true => self.route_and_send_in(ingress, table, packet, buf, shard),
-            false => self.route_and_send_in(ingress, table, packet, buf, shard),
+            true => self.route_and_send_in(ingress, packet, buf, shard),
+            false => self.route_and_send_in(ingress, packet, buf, shard),
         }
     }
 
@@ -690,7 +701,6 @@ impl Inner {
     fn route_and_send_in(
         &self,
         ingress: &Port,
-        table: &Routes,
         packet: &Packet,
         buf: &mut [u8],
         shard: Option<ShardId>,
@@ -701,19 +711,19 @@ impl Inner {
         let copy = packet.forward_into(buf);
         let memo = shard.map(|i| &*ingress.memos[i.get()]);
         let seen = memo.map(RouteMemo::seen);
-        let hop = match seen.and_then(|s| s.hop_for(table.number, key)) {
+        let hop = match seen.and_then(|s| s.hop_for(self.number, key)) {
             Some(hop) => hop,
             None => {
-                let hop = table.lookup(key);
+                let hop = self.lookup(key);
                 if let Some(memo) = memo
                     && hop != 0
                 {
-                    memo.write(table.number, key, hop);
+                    memo.write(self.number, key, hop);
                 }
                 hop
             }
         };
-        let Some(out) = table.hop(hop) else {
+        let Some(out) = self.hop(hop) else {
             ingress.counters.record_rx_drop();
             self.drops.record(DropReason::NoRoute);
             return;
