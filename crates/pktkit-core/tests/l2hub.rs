@@ -527,3 +527,61 @@ fn detached_ports_are_released_at_once() {
     a.send(&frame(mac(2), mac(1)));
     assert!(b.take().is_empty(), "a detached port gets nothing");
 }
+
+/// More threads than there are counter shards (8) forward at once, so some
+/// take the path for threads without one: every frame reaches the sink once
+/// and every one is counted, rx on its port and tx on the sink's.
+#[test]
+fn threads_beyond_the_counter_shards_forward_and_count() {
+    use std::sync::Barrier;
+    use std::sync::atomic::AtomicU64;
+    const THREADS: u64 = 12;
+    const PER_THREAD: u64 = 2000;
+    let hub = Arc::new(L2Hub::new());
+    let (sink, psink) = PipeL2::pair(mac(100), mac(1100));
+    let delivered = Arc::new(AtomicU64::new(0));
+    let d = delivered.clone();
+    sink.set_handler(Arc::new(move |f: &Frame| {
+        assert_eq!(f.dst(), mac(100), "unicast to the sink only");
+        d.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }));
+    let hs = hub.attach(Arc::new(psink)).unwrap();
+    // The sink's MAC is learned, so the senders' frames are known unicast.
+    sink.send(Frame::parse(&frame(MacAddr::BROADCAST, mac(100))).unwrap())
+        .unwrap();
+    let barrier = Arc::new(Barrier::new(THREADS as usize));
+    let senders: Vec<_> = (1..=THREADS)
+        .map(|t| {
+            let (outer, inner) = PipeL2::pair(mac(t), mac(1000 + t));
+            let h = hub.attach(Arc::new(inner)).unwrap();
+            let barrier = barrier.clone();
+            let thread = std::thread::spawn(move || {
+                let f = frame(mac(100), mac(t));
+                barrier.wait();
+                for _ in 0..PER_THREAD {
+                    outer.send(Frame::parse(&f).unwrap()).unwrap();
+                }
+                barrier.wait();
+            });
+            (h, thread)
+        })
+        .collect();
+    let mut rx = 0;
+    for (h, thread) in senders {
+        thread.join().unwrap();
+        let c = hub.port_counters(h.id()).unwrap();
+        assert_eq!(
+            (c.rx_packets, c.rx_dropped),
+            (PER_THREAD, 0),
+            "port {}",
+            h.id()
+        );
+        rx += c.rx_packets;
+    }
+    let total = THREADS * PER_THREAD;
+    assert_eq!(rx, total);
+    assert_eq!(delivered.load(Ordering::Relaxed), total, "each frame once");
+    assert_eq!(hub.port_counters(hs.id()).unwrap().tx_packets, total);
+    assert_eq!(hub.drops().total(), 0);
+}

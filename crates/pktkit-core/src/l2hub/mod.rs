@@ -35,7 +35,7 @@ use smallvec::SmallVec;
 use self::mac_table::{Learned, MacTable, key_of, key_of_raw};
 use self::vlan::Egress;
 use crate::clock::HubClock;
-use crate::counters::{SHARDS, ShardId, thread_shard};
+use crate::counters::{SHARDS, ShardId, owned_shard, thread_shard};
 use crate::rate::TokenBucket;
 use crate::{
     Attachment, Clock, CoarseClock, CounterSnapshot, DeviceCounters, DropCounters, DropReason,
@@ -660,10 +660,34 @@ impl Inner {
     /// The data path: one frame arriving on `ingress`, forwarded among `ports`.
     #[inline]
     fn forward(&self, ingress: &Port, ports: &PortSet, frame: &Frame) {
+        // This thread's counter shard, asked once for every update below.
+        // Threads that own none yet take a path of their own, out of line,
+        // so that this one knows it has a shard.
+        match owned_shard() {
+            Some(shard) => self.forward_on::<true>(ingress, ports, frame, Some(shard)),
+            None => self.forward_unsharded(ingress, ports, frame),
+        }
+    }
+
+    /// [`Inner::forward`] for a thread without a counter shard yet: it
+    /// claims one if any is free, else counts on the shared one.
+    #[cold]
+    #[inline(never)]
+    fn forward_unsharded(&self, ingress: &Port, ports: &PortSet, frame: &Frame) {
+        self.forward_on::<false>(ingress, ports, frame, thread_shard());
+    }
+
+    /// Generic only so that each caller has its own copy.
+    #[inline(always)]
+    fn forward_on<const SHARDED: bool>(
+        &self,
+        ingress: &Port,
+        ports: &PortSet,
+        frame: &Frame,
+        shard: Option<ShardId>,
+    ) {
         let b = frame.as_bytes();
         let len = b.len();
-        // This thread's counter shard, asked once for every update below.
-        let shard = thread_shard();
         ingress.counters.record_rx_on(shard, len);
         let now = self.clock.elapsed();
         let Some(h) = Header::read(b) else {
