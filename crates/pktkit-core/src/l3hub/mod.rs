@@ -724,22 +724,30 @@ impl Routes {
             }
         };
         let Some(out) = self.hop(hop) else {
-            ingress.counters.record_rx_drop();
-            self.drops.record(DropReason::NoRoute);
-            return;
+            return self.count_drop(&ingress.counters, DropReason::NoRoute);
         };
         let Some(p) = copy else {
-            ingress.counters.record_rx_drop();
-            self.drops.record(DropReason::TtlExpired);
-            return;
+            return self.count_drop(&ingress.counters, DropReason::TtlExpired);
         };
         match out.device.send(p) {
             Ok(()) => out.port.counters.record_tx_on(shard, p.as_bytes().len()),
             Err(e) => {
                 drop(e);
-                out.port.counters.record_tx_drop();
-                self.drops.record(DropReason::SendFailed);
+                self.count_drop(&out.port.counters, DropReason::SendFailed);
             }
         }
+    }
+
+    /// Counts a packet dropped for `reason` on `port`: the one it came in
+    /// by, or for a failed send the one it did not go out of. Out of line,
+    /// so that the data path keeps nothing for it.
+    #[cold]
+    #[inline(never)]
+    fn count_drop(&self, port: &DeviceCounters, reason: DropReason) {
+        match reason {
+            DropReason::SendFailed => port.record_tx_drop(),
+            _ => port.record_rx_drop(),
+        }
+        self.drops.record(reason);
     }
 }
